@@ -1,0 +1,1 @@
+//! keywords (in progress)

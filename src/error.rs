@@ -1,0 +1,13 @@
+//! The crate's error type: one enum over the stages' own errors, each naming the file or model it concerns.
+
+/// Any error the library can return.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or splitting documents failed.
+    #[error(transparent)]
+    Read(#[from] crate::document::ReadError),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,37 @@
+//! Insights: the paragraph- or sentence-sized arguments a document makes, each with its provenance.
+//!
+//! `split` turns a [`crate::document::Document`] into insights; everything downstream (embedding, index, analysis,
+//! report) carries the [`Insight`] so every output can say where a text came from.
+
+pub mod split;
+
+use serde::{Deserialize, Serialize};
+
+pub use split::{split_documents, SplitMode, SplitOptions};
+
+/// One insight: a text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Insight {
+    /// The document it came from, as the user named it (a path, or `-` for standard input).
+    pub doc: String,
+    /// First line of the insight in its document, 1-based.
+    pub line_start: usize,
+    /// Last line of the insight in its document, 1-based, inclusive.
+    pub line_end: usize,
+    /// The text, with whitespace runs collapsed to single spaces and trimmed.
+    pub text: String,
+    /// The `id` given in a JSONL input record, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+}
+
+impl Insight {
+    /// `doc:start-end` (or `doc:line`), the provenance as a person reads it.
+    pub fn location(&self) -> String {
+        if self.line_start == self.line_end {
+            format!("{}:{}", self.doc, self.line_start)
+        } else {
+            format!("{}:{}-{}", self.doc, self.line_start, self.line_end)
+        }
+    }
+}

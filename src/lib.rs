@@ -1,0 +1,30 @@
+//! # insights
+//!
+//! Finds meaning across documents on your own hardware: reads documents, splits them into insights, embeds each with
+//! a local sentence-embedding model run by candle, indexes the vectors, and analyses them (topic clusters,
+//! cross-document neighbours, near-duplicates, queries). Nothing leaves the machine.
+//!
+//! Data flows one way, and each module knows nothing of the stages after it:
+//!
+//! ```text
+//! documents ─▶ insights ─▶ embeddings ─▶ index ─▶ analysis ─▶ report
+//!  (read)      (split,      (tokenize,     (exact,   (clusters,   (terminal,
+//!               provenance)  model, pool,   persist)  neighbours,  JSON)
+//!                            normalise)               duplicates,
+//!                                                     queries)
+//! ```
+//!
+//! The library never prints and never exits; the `insights` binary parses flags and wires the stages together.
+
+pub mod analysis;
+pub mod document;
+pub mod embed;
+pub mod error;
+pub mod index;
+pub mod insight;
+pub mod report;
+pub mod vectors;
+
+pub use error::{Error, Result};
+pub use insight::Insight;
+pub use vectors::Embeddings;

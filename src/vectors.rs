@@ -1,0 +1,153 @@
+//! `Embeddings`: the one representation of vectors that flows from the embedder to the index and analysis.
+//!
+//! Vectors are stored row-major in one contiguous `f32` buffer. Every row is L2-normalised when it is made (at the
+//! embedder's edge), so everywhere after, the dot product of two rows is their cosine similarity: `score` in this
+//! crate always means that cosine, and higher is closer.
+
+/// A matrix of unit-length embeddings, one row per text, in one contiguous buffer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Embeddings {
+    dim: usize,
+    data: Vec<f32>,
+}
+
+impl Embeddings {
+    /// An empty matrix whose rows will have `dim` components.
+    pub fn empty(dim: usize) -> Self {
+        Self {
+            dim,
+            data: Vec::new(),
+        }
+    }
+
+    /// Wraps a row-major buffer of `data.len() / dim` rows.
+    ///
+    /// Panics if `dim` is zero or does not divide `data.len()`: that is a bug in the caller, never bad user input.
+    /// Rows are taken as they are; use [`Embeddings::normalize`] where they may not be unit length yet.
+    pub fn from_flat(dim: usize, data: Vec<f32>) -> Self {
+        assert!(dim > 0, "embedding dimension must be positive");
+        assert_eq!(data.len() % dim, 0, "buffer length is not a multiple of dim");
+        Self { dim, data }
+    }
+
+    /// The number of components of each vector.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The number of vectors.
+    pub fn len(&self) -> usize {
+        if self.dim == 0 {
+            0
+        } else {
+            self.data.len() / self.dim
+        }
+    }
+
+    /// True when there are no vectors.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Row `i` as a slice of `dim` floats.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// All rows in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = &[f32]> + '_ {
+        self.data.chunks_exact(self.dim.max(1))
+    }
+
+    /// The whole row-major buffer.
+    pub fn as_flat(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Consumes the matrix, giving back its row-major buffer.
+    pub fn into_flat(self) -> Vec<f32> {
+        self.data
+    }
+
+    /// Appends one row (it must have `dim` components).
+    pub fn push(&mut self, row: &[f32]) {
+        assert_eq!(row.len(), self.dim, "row has the wrong dimension");
+        self.data.extend_from_slice(row);
+    }
+
+    /// Appends every row of `other` (same dimension).
+    pub fn extend(&mut self, other: &Embeddings) {
+        assert_eq!(other.dim, self.dim, "matrices have different dimensions");
+        self.data.extend_from_slice(&other.data);
+    }
+
+    /// A new matrix holding the rows at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Embeddings {
+        let mut out = Embeddings::empty(self.dim);
+        out.data.reserve(indices.len() * self.dim);
+        for &i in indices {
+            out.data.extend_from_slice(self.row(i));
+        }
+        out
+    }
+
+    /// Scales every row to unit L2 norm (rows of zeros stay zero).
+    pub fn normalize(&mut self) {
+        let dim = self.dim;
+        for row in self.data.chunks_exact_mut(dim) {
+            normalize_in_place(row);
+        }
+    }
+}
+
+/// The dot product of two equally long slices; for unit vectors, their cosine similarity.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    // Eight independent accumulators let the compiler vectorise without reassociating a single sum.
+    let mut acc = [0.0f32; 8];
+    let chunks = a.len() / 8;
+    for c in 0..chunks {
+        for l in 0..8 {
+            acc[l] += a[c * 8 + l] * b[c * 8 + l];
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for i in chunks * 8..a.len() {
+        sum += a[i] * b[i];
+    }
+    sum
+}
+
+/// Scales `v` to unit L2 norm in place; a zero vector is left as it is.
+pub fn normalize_in_place(v: &mut [f32]) {
+    let norm = dot(v, v).sqrt();
+    if norm > 0.0 {
+        for x in v.iter_mut() {
+            *x /= norm;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_normalisation() {
+        let mut e = Embeddings::from_flat(2, vec![3.0, 4.0, 0.0, 0.0, 1.0, 0.0]);
+        e.normalize();
+        assert_eq!(e.len(), 3);
+        assert!((e.row(0)[0] - 0.6).abs() < 1e-6 && (e.row(0)[1] - 0.8).abs() < 1e-6);
+        assert_eq!(e.row(1), &[0.0, 0.0]);
+        assert!((dot(e.row(0), e.row(2)) - 0.6).abs() < 1e-6);
+        assert_eq!(e.select(&[2, 0]).row(0), &[1.0, 0.0]);
+    }
+
+    #[test]
+    fn dot_handles_lengths_not_multiple_of_eight() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let expected: f32 = a.iter().map(|x| x * x).sum();
+        assert_eq!(dot(&a, &a), expected);
+    }
+}
