@@ -7,6 +7,9 @@ pub enum Error {
     /// Reading or splitting documents failed.
     #[error(transparent)]
     Read(#[from] crate::document::ReadError),
+    /// Finding, loading or running the embedding model failed.
+    #[error(transparent)]
+    Embed(#[from] crate::embed::EmbedError),
 }
 
 /// The library's result type.

@@ -1,1 +1,154 @@
-//! Sentence embeddings (in progress)
+//! Sentence embeddings: texts in, unit vectors out, the same as sentence-transformers gives for the same model.
+//!
+//! [`locate`] finds (and if need be fetches and verifies) a model's files; [`Embedder::load`] reads them;
+//! [`Embedder::embed`] tokenises, batches texts of similar length together, runs the encoder, pools and
+//! L2-normalises. The embedder takes plain texts: it knows nothing of documents or insights.
+
+pub mod bert;
+pub mod device;
+pub mod error;
+pub mod locate;
+pub mod manifest;
+pub mod model_files;
+pub mod pooling;
+pub mod tokenize;
+
+use candle_core::DType;
+
+pub use device::DeviceChoice;
+pub use error::EmbedError;
+pub use locate::{FetchEvent, ModelLocator, ModelSource};
+pub use manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
+pub use model_files::ModelFiles;
+pub use pooling::{Pooling, SentenceConfig};
+
+use crate::vectors::{normalize_in_place, Embeddings};
+use bert::BertEncoder;
+use tokenize::TextTokenizer;
+
+/// How the embedder runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbedOptions {
+    /// Texts per forward pass (default 32). Texts are sorted by length first, so a batch holds texts of similar
+    /// length and little padding.
+    pub batch_size: usize,
+    /// Where the model runs (default: auto).
+    pub device: DeviceChoice,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        EmbedOptions {
+            batch_size: 32,
+            device: DeviceChoice::Auto,
+        }
+    }
+}
+
+/// A loaded sentence-embedding model.
+pub struct Embedder {
+    encoder: BertEncoder,
+    tokenizer: TextTokenizer,
+    sentence: SentenceConfig,
+    batch_size: usize,
+    model_id: String,
+    weights_sha256: String,
+}
+
+impl Embedder {
+    /// Loads a model from its located files. `weights_sha256` is the weights' checksum when already known (verified
+    /// against the manifest), else it is computed here: the index records it to tell models apart.
+    pub fn load(files: &ModelFiles, weights_sha256: Option<String>, opts: &EmbedOptions) -> Result<Self, EmbedError> {
+        let config = bert::read_config(&files.config)?;
+        let sentence = SentenceConfig::read(files, config.max_position_embeddings)?;
+        let tokenizer = TextTokenizer::load(&files.tokenizer, sentence.max_seq_length)?;
+        let device = opts.device.open()?;
+        let encoder = BertEncoder::load(&config, &files.weights, &device, &files.id)?;
+        let weights_sha256 = match weights_sha256 {
+            Some(sum) => sum,
+            None => model_files::sha256_file(&files.weights)?,
+        };
+        Ok(Embedder {
+            encoder,
+            tokenizer,
+            sentence,
+            batch_size: opts.batch_size.max(1),
+            model_id: files.id.clone(),
+            weights_sha256,
+        })
+    }
+
+    /// The dimension of the vectors.
+    pub fn dim(&self) -> usize {
+        self.encoder.hidden_size()
+    }
+
+    /// The model's name (repo id or folder).
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    /// The sha256 of the model's weights.
+    pub fn weights_sha256(&self) -> &str {
+        &self.weights_sha256
+    }
+
+    /// The sentence-transformers settings in force (pooling, truncation length, normalisation).
+    pub fn sentence_config(&self) -> &SentenceConfig {
+        &self.sentence
+    }
+
+    /// The device the model runs on, as a short name (`cpu`, `cuda`, `metal`).
+    pub fn device_name(&self) -> String {
+        device::device_name(self.encoder.device())
+    }
+
+    /// Embeds texts: one unit vector per text, in input order.
+    pub fn embed(&self, texts: &[&str]) -> Result<Embeddings, EmbedError> {
+        self.embed_with_progress(texts, &mut |_, _| {})
+    }
+
+    /// Embeds texts like [`Embedder::embed`], calling `progress(done, total)` after each batch.
+    pub fn embed_with_progress(
+        &self,
+        texts: &[&str],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Embeddings, EmbedError> {
+        let dim = self.dim();
+        let tokens = self.tokenizer.encode(texts)?;
+        // Longest first: the largest batch runs first (a memory problem shows at once), and each batch holds texts of
+        // similar length. The sort is stable, so equal lengths keep input order.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(tokens[i].ids.len()));
+        let mut out = vec![0f32; texts.len() * dim];
+        let mut done = 0;
+        for chunk in order.chunks(self.batch_size) {
+            let batch: Vec<_> = chunk.iter().map(|&i| &tokens[i]).collect();
+            let pooled = self.forward_pooled(&batch)?;
+            for (row, &i) in pooled.chunks_exact(dim).zip(chunk) {
+                let target = &mut out[i * dim..(i + 1) * dim];
+                target.copy_from_slice(row);
+                normalize_in_place(target);
+            }
+            done += chunk.len();
+            progress(done, texts.len());
+        }
+        Ok(Embeddings::from_flat(dim, out))
+    }
+
+    fn forward_pooled(&self, batch: &[&tokenize::TokenIds]) -> Result<Vec<f32>, EmbedError> {
+        let (hidden, mask) = self.encoder.forward(batch)?;
+        let pooled = self
+            .sentence
+            .pooling
+            .apply(&hidden, &mask)
+            .and_then(|t| t.to_dtype(DType::F32))
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(|source| EmbedError::Candle {
+                model: self.model_id.clone(),
+                source,
+            })?;
+        Ok(pooled)
+    }
+}

@@ -1,0 +1,100 @@
+//! The command line: clap options, one function per command, errors turned into messages and exit codes.
+
+mod embed_cmd;
+mod models_cmd;
+mod progress;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAULT_MODEL};
+
+/// Find the topics, recurring arguments and near-duplicates across your documents, on your own hardware.
+#[derive(Parser, Debug)]
+#[command(name = "insights", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Embed texts into vectors (JSONL out), one text per line or JSONL with a "text" field.
+    #[command(after_help = embed_cmd::EXAMPLES)]
+    Embed(embed_cmd::EmbedArgs),
+    /// List known and present models, or fetch one for offline use.
+    #[command(after_help = models_cmd::EXAMPLES)]
+    Models(models_cmd::ModelsArgs),
+}
+
+/// Options shared by every command that runs the model.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Model: a Hugging Face repo id, or a folder holding config.json, tokenizer.json and model.safetensors.
+    #[arg(long, short = 'm', env = "INSIGHTS_MODEL", default_value = DEFAULT_MODEL, value_name = "NAME_OR_DIR")]
+    pub model: String,
+    /// Where the model runs: auto, cpu, cuda[:N] or metal[:N] (GPUs need a build with that feature).
+    #[arg(long, default_value = "auto", value_name = "DEVICE")]
+    pub device: DeviceChoice,
+    /// Texts per forward pass.
+    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub batch_size: u32,
+    /// CPU threads for the model (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// No progress messages on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl ModelArgs {
+    /// Finds (fetching if needed), verifies and loads the model, reporting fetch progress on stderr.
+    pub fn load_embedder(&self) -> Result<Embedder> {
+        if let Some(n) = self.threads {
+            // Before any thread pool exists: candle and rayon read this once.
+            std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+            let _ = rayon::ThreadPoolBuilder::new().num_threads(n as usize).build_global();
+        }
+        let locator = ModelLocator::from_env();
+        let mut reporter = progress::FetchReporter::new(self.quiet);
+        let located = locator.resolve(&self.model, &mut |e| reporter.event(e))?;
+        let opts = EmbedOptions {
+            batch_size: self.batch_size as usize,
+            device: self.device,
+        };
+        Ok(Embedder::load(&located.files, located.weights_sha256, &opts)?)
+    }
+}
+
+/// Runs the command line and maps the outcome to an exit code: 0 success, 1 error, 2 usage (clap).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Embed(args) => embed_cmd::run(&args),
+        Command::Models(args) => models_cmd::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {err}");
+            for cause in err.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A closed pipe downstream (`insights ... | head`) ends the program quietly.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

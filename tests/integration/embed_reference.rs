@@ -1,0 +1,65 @@
+//! Our vectors against sentence-transformers' own for the 151 reference texts: cosine ≥ 0.9999 for each, in one
+//! call and in shuffled mixed-length batches of 7.
+
+use insights::vectors::dot;
+use serde::Deserialize;
+
+use crate::common::{embedder, SplitMix};
+
+#[derive(Deserialize)]
+struct Reference {
+    text: String,
+    embedding: Vec<f32>,
+}
+
+fn references() -> Vec<Reference> {
+    let text = include_str!("../minilm_reference.jsonl");
+    let refs: Vec<Reference> = text.lines().map(|l| serde_json::from_str(l).expect("reference line")).collect();
+    assert_eq!(refs.len(), 151);
+    refs
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    dot(a, b) / (dot(a, a).sqrt() * dot(b, b).sqrt())
+}
+
+fn assert_matches(label: &str, refs: &[&Reference], got: &insights::Embeddings) {
+    assert_eq!(got.len(), refs.len());
+    let mut worst = (1.0f32, "");
+    for (r, v) in refs.iter().zip(got.rows()) {
+        assert_eq!(v.len(), 384);
+        let c = cosine(&r.embedding, v);
+        if c < worst.0 {
+            worst = (c, &r.text);
+        }
+    }
+    assert!(worst.0 >= 0.9999, "{label}: cosine {} for {:?}", worst.0, worst.1);
+}
+
+#[test]
+fn every_reference_text_in_one_call() {
+    let refs = references();
+    let texts: Vec<&str> = refs.iter().map(|r| r.text.as_str()).collect();
+    let got = embedder(32).embed(&texts).unwrap();
+    for row in got.rows() {
+        assert!((dot(row, row) - 1.0).abs() < 1e-5, "not unit length");
+    }
+    assert_matches("one call", &refs.iter().collect::<Vec<_>>(), &got);
+}
+
+#[test]
+fn shuffled_mixed_length_batches_of_seven() {
+    let refs = references();
+    let mut order: Vec<usize> = (0..refs.len()).collect();
+    SplitMix(7).shuffle(&mut order);
+    let shuffled: Vec<&Reference> = order.iter().map(|&i| &refs[i]).collect();
+    let model = embedder(7);
+    // Within one call (the embedder forms batches of 7 from length-sorted texts) ...
+    let texts: Vec<&str> = shuffled.iter().map(|r| r.text.as_str()).collect();
+    assert_matches("batch size 7", &shuffled, &model.embed(&texts).unwrap());
+    // ... and as separate calls of 7 texts each, so each batch mixes long and short texts.
+    for chunk in shuffled.chunks(7) {
+        let texts: Vec<&str> = chunk.iter().map(|r| r.text.as_str()).collect();
+        assert_matches("calls of 7", chunk, &model.embed(&texts).unwrap());
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests with the real model (fetched and verified on first use, as a user's first run would).
+
+mod common;
+mod embed_reference;
+mod model_loading;
