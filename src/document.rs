@@ -1,6 +1,20 @@
 //! Reading documents: files, folders (recursive, skipping hidden, ignored and binary files), and standard input.
+//!
+//! Every input is read whole into memory as UTF-8 text. A file the user named is held to a strict standard: if it is
+//! missing, unreadable, binary, not UTF-8, empty or too large, reading fails with an error naming it. A file found
+//! while walking a folder is judged more leniently: if it cannot be used it is listed in [`Loaded::skipped`] with the
+//! reason.
+//! A UTF-8 byte order mark is removed and CRLF line endings become LF; line numbers are unchanged by either.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The largest input read, in bytes (256 MiB). A larger file is refused rather than read.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How many leading bytes are searched for a NUL byte to decide that a file is binary (8 KiB, as ripgrep does).
+pub const BINARY_PROBE_BYTES: usize = 8 * 1024;
 
 /// The format of a document, decided by its file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +25,21 @@ pub enum DocFormat {
     Markdown,
     /// One JSON object a line with a `text` field (`.jsonl`).
     Jsonl,
+}
+
+impl DocFormat {
+    /// The format a path's extension implies (case-insensitive): `.md`/`.markdown`, `.jsonl`, else text.
+    pub fn from_path(path: &Path) -> DocFormat {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("md" | "markdown") => DocFormat::Markdown,
+            Some("jsonl") => DocFormat::Jsonl,
+            _ => DocFormat::Text,
+        }
+    }
 }
 
 /// One document read into memory.
@@ -38,7 +67,7 @@ pub struct Skipped {
 pub struct Loaded {
     /// The documents, in a deterministic order (inputs in the order given; folder contents sorted by path).
     pub documents: Vec<Document>,
-    /// Files found in folders and left out.
+    /// Files found in folders and left out, and files given more than once (read only the first time).
     pub skipped: Vec<Skipped>,
 }
 
@@ -54,4 +83,506 @@ pub enum ReadError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A path the user named does not exist.
+    #[error("{path}: no such file or directory")]
+    Missing {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file the user named holds a NUL byte in its first [`BINARY_PROBE_BYTES`] bytes.
+    #[error("{path}: binary file (contains NUL bytes); insights reads text, Markdown and JSONL")]
+    Binary {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file the user named is not valid UTF-8.
+    #[error("{path}: not valid UTF-8 (first bad byte at offset {offset}, line {line})")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first invalid byte (after any byte order mark).
+        offset: usize,
+        /// The 1-based line holding it.
+        line: usize,
+    },
+    /// A file the user named is empty or holds only whitespace.
+    #[error("{path}: empty file")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file is larger than [`MAX_FILE_BYTES`].
+    #[error("{path}: file too large ({size} bytes; insights reads at most {} MiB a file)", .limit >> 20)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes (at least this many, for a stream).
+        size: u64,
+        /// The limit, [`MAX_FILE_BYTES`].
+        limit: u64,
+    },
+    /// A folder the user named holds no readable document.
+    #[error("{path}: no documents found in this folder ({skipped} files skipped)")]
+    NoDocuments {
+        /// The folder.
+        path: PathBuf,
+        /// How many files in it were skipped.
+        skipped: usize,
+    },
+    /// A JSONL line is not a valid record.
+    #[error("{doc}:{line}: {message}")]
+    Jsonl {
+        /// The document's name.
+        doc: String,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with it, e.g. `no "text" field`.
+        message: String,
+    },
+}
+
+/// Reads every input: files, folders (walked recursively) and `-` for standard input.
+///
+/// Folders are walked like ripgrep does: hidden files and folders are skipped, as are paths matched by `.gitignore`
+/// (honoured even outside a git repository), `.ignore` and the global git ignore; files are sorted by path. A folder
+/// file that is binary, empty, not UTF-8, too large or unreadable goes into [`Loaded::skipped`]; a folder yielding no
+/// document at all is an error. A file or `-` named directly must be readable text, or an error names it and the
+/// problem. The same file named twice (or reached through two inputs) is read once; the repeat is listed as skipped.
+/// Standard input is always [`DocFormat::Text`].
+pub fn read_inputs(inputs: &[PathBuf]) -> Result<Loaded, ReadError> {
+    let mut loaded = Loaded::default();
+    let mut seen = HashSet::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            if !first_visit(&mut seen, input, &mut loaded) {
+                continue;
+            }
+            let stdin = std::io::stdin().lock();
+            let text = read_limited(stdin, None)
+                .and_then(decode)
+                .map_err(|p| p.into_error(input))?;
+            loaded.documents.push(Document {
+                name: "-".to_string(),
+                text,
+                format: DocFormat::Text,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(input).map_err(|e| io_error(input, e))?;
+        if meta.is_dir() {
+            read_folder(input, &mut seen, &mut loaded)?;
+        } else if first_visit(&mut seen, input, &mut loaded) {
+            let text = read_file(input).map_err(|p| p.into_error(input))?;
+            loaded.documents.push(document(input, text));
+        }
+    }
+    Ok(loaded)
+}
+
+/// Walks one folder the user named, adding its documents and skipped files to `loaded`.
+fn read_folder(
+    root: &Path,
+    seen: &mut HashSet<PathBuf>,
+    loaded: &mut Loaded,
+) -> Result<(), ReadError> {
+    let skipped_before = loaded.skipped.len();
+    let mut found = 0;
+    let walker = ignore::WalkBuilder::new(root)
+        .require_git(false)
+        .sort_by_file_path(Path::cmp)
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                loaded.skipped.push(walk_error(&err, root));
+                continue;
+            }
+        };
+        if !entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink())
+        {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            continue;
+        }
+        found += 1;
+        if !first_visit(seen, path, loaded) {
+            continue;
+        }
+        match read_file(path) {
+            Ok(text) => loaded.documents.push(document(path, text)),
+            Err(problem) => {
+                found -= 1;
+                loaded.skipped.push(Skipped {
+                    path: path.to_path_buf(),
+                    reason: problem.reason(),
+                })
+            }
+        }
+    }
+    if found == 0 {
+        let skipped = loaded.skipped.len() - skipped_before;
+        return Err(ReadError::NoDocuments {
+            path: root.to_path_buf(),
+            skipped,
+        });
+    }
+    Ok(())
+}
+
+/// A walk error (an unreadable folder or file, a bad ignore file) as a skipped entry, naming the path it concerns.
+fn walk_error(err: &ignore::Error, root: &Path) -> Skipped {
+    match err {
+        ignore::Error::WithPath { path, err } => Skipped {
+            path: path.clone(),
+            reason: format!("unreadable: {err}"),
+        },
+        ignore::Error::WithDepth { err, .. } => walk_error(err, root),
+        other => Skipped {
+            path: root.to_path_buf(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Records `path` as read; false (and a skipped entry) if it was read already.
+fn first_visit(seen: &mut HashSet<PathBuf>, path: &Path, loaded: &mut Loaded) -> bool {
+    let key = if path.as_os_str() == "-" {
+        path.to_path_buf()
+    } else {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    };
+    if seen.insert(key) {
+        return true;
+    }
+    loaded.skipped.push(Skipped {
+        path: path.to_path_buf(),
+        reason: "already read (given more than once)".into(),
+    });
+    false
+}
+
+/// A document for a file that was read.
+fn document(path: &Path, text: String) -> Document {
+    Document {
+        name: path.display().to_string(),
+        text,
+        format: DocFormat::from_path(path),
+    }
+}
+
+/// What is wrong with one input, before it is known whether that is an error or a reason to skip.
+#[derive(Debug)]
+enum Problem {
+    Io(std::io::Error),
+    Binary,
+    NotUtf8 { offset: usize, line: usize },
+    Empty,
+    TooLarge(u64),
+}
+
+impl Problem {
+    /// The error for a path the user named.
+    fn into_error(self, path: &Path) -> ReadError {
+        let path = path.to_path_buf();
+        match self {
+            Problem::Io(source) => io_error(&path, source),
+            Problem::Binary => ReadError::Binary { path },
+            Problem::NotUtf8 { offset, line } => ReadError::NotUtf8 { path, offset, line },
+            Problem::Empty => ReadError::Empty { path },
+            Problem::TooLarge(size) => ReadError::TooLarge {
+                path,
+                size,
+                limit: MAX_FILE_BYTES,
+            },
+        }
+    }
+
+    /// The reason given for skipping a file found in a folder.
+    fn reason(&self) -> String {
+        match self {
+            Problem::Io(err) => format!("unreadable: {err}"),
+            Problem::Binary => "binary file".into(),
+            Problem::NotUtf8 { offset, line } => {
+                format!("not valid UTF-8 (first bad byte at offset {offset}, line {line})")
+            }
+            Problem::Empty => "empty file".into(),
+            Problem::TooLarge(size) => format!(
+                "file too large ({size} bytes; the limit is {} MiB)",
+                MAX_FILE_BYTES >> 20
+            ),
+        }
+    }
+}
+
+/// Turns an I/O error on `path` into a [`ReadError`], using [`ReadError::Missing`] for a path that does not exist.
+fn io_error(path: &Path, source: std::io::Error) -> ReadError {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        ReadError::Missing {
+            path: path.to_path_buf(),
+        }
+    } else {
+        ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Reads and decodes one file, refusing it before reading if its size is over the limit.
+fn read_file(path: &Path) -> Result<String, Problem> {
+    let file = std::fs::File::open(path).map_err(Problem::Io)?;
+    let size = file.metadata().map_err(Problem::Io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Problem::TooLarge(size));
+    }
+    read_limited(file, Some(size)).and_then(decode)
+}
+
+/// Reads at most [`MAX_FILE_BYTES`] from a stream (a file may grow, stdin has no size); more is too large.
+fn read_limited(reader: impl Read, size_hint: Option<u64>) -> Result<Vec<u8>, Problem> {
+    let mut bytes = Vec::with_capacity(size_hint.unwrap_or(0).min(MAX_FILE_BYTES) as usize);
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Problem::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Problem::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Checks that bytes are non-empty UTF-8 text, strips a byte order mark and turns CRLF into LF.
+fn decode(mut bytes: Vec<u8>) -> Result<String, Problem> {
+    if bytes[..bytes.len().min(BINARY_PROBE_BYTES)].contains(&0) {
+        return Err(Problem::Binary);
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Problem::NotUtf8 { offset, line }
+    })?;
+    if text.trim().is_empty() {
+        return Err(Problem::Empty);
+    }
+    Ok(if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// Writes `files` (path, bytes) under a new temporary folder.
+    fn fixture(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, bytes) in files {
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            fs::write(path, bytes).expect("write");
+        }
+        dir
+    }
+
+    fn read_one(dir: &tempfile::TempDir, name: &str) -> Result<Loaded, ReadError> {
+        read_inputs(&[dir.path().join(name)])
+    }
+
+    fn message(result: Result<Loaded, ReadError>) -> String {
+        result.expect_err("should fail").to_string()
+    }
+
+    #[test]
+    fn format_follows_the_extension() {
+        let cases = [
+            ("a.md", DocFormat::Markdown),
+            ("b.MARKDOWN", DocFormat::Markdown),
+            ("c.jsonl", DocFormat::Jsonl),
+        ];
+        for (name, format) in cases
+            .into_iter()
+            .chain([("d.txt", DocFormat::Text), ("e", DocFormat::Text)])
+        {
+            assert_eq!(DocFormat::from_path(Path::new(name)), format, "{name}");
+        }
+    }
+
+    #[test]
+    fn folder_walk_sorts_and_skips_hidden_ignored_binary_empty_and_non_utf8() {
+        let dir = fixture(&[
+            ("b.md", b"# Title\n\nSome text here."),
+            ("a.txt", b"Alpha text."),
+            ("sub/c.txt", b"Gamma text."),
+            (".hidden.txt", b"Hidden text."),
+            (".hiddendir/d.txt", b"Hidden folder text."),
+            (".gitignore", b"ignored.txt\n"),
+            (".ignore", b"also_ignored.txt\n"),
+            ("ignored.txt", b"Ignored text."),
+            ("also_ignored.txt", b"Also ignored."),
+            ("bin.dat", b"abc\0def"),
+            ("empty.txt", b" \n\t\n"),
+            ("bad.txt", b"ok\nbad \xff here"),
+        ]);
+        let loaded = read_inputs(&[dir.path().to_path_buf()]).expect("folder reads");
+        let names: Vec<String> = loaded.documents.iter().map(|d| d.name.clone()).collect();
+        let root = dir.path().display().to_string();
+        assert_eq!(
+            names,
+            [
+                format!("{root}/a.txt"),
+                format!("{root}/b.md"),
+                format!("{root}/sub/c.txt")
+            ]
+        );
+        assert_eq!(loaded.documents[1].format, DocFormat::Markdown);
+        assert_eq!(loaded.documents[0].text, "Alpha text.");
+        let skipped: Vec<(String, String)> = loaded
+            .skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.path
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                    s.reason.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (
+                    "bad.txt".to_string(),
+                    "not valid UTF-8 (first bad byte at offset 7, line 2)".to_string()
+                ),
+                ("bin.dat".to_string(), "binary file".to_string()),
+                ("empty.txt".to_string(), "empty file".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_files_that_cannot_be_read_are_errors_naming_them() {
+        let dir = fixture(&[
+            ("data.bin", b"\x89PNG\0\0"),
+            ("bad.txt", b"line one\nx\xc3(y"),
+            ("notes.txt", b""),
+            ("blank.txt", b"  \r\n \n"),
+        ]);
+        let root = dir.path().display();
+        assert_eq!(
+            message(read_one(&dir, "data.bin")),
+            format!("{root}/data.bin: binary file (contains NUL bytes); insights reads text, Markdown and JSONL")
+        );
+        assert_eq!(
+            message(read_one(&dir, "bad.txt")),
+            format!("{root}/bad.txt: not valid UTF-8 (first bad byte at offset 10, line 2)")
+        );
+        assert_eq!(
+            message(read_one(&dir, "notes.txt")),
+            format!("{root}/notes.txt: empty file")
+        );
+        assert_eq!(
+            message(read_one(&dir, "blank.txt")),
+            format!("{root}/blank.txt: empty file")
+        );
+        assert_eq!(
+            message(read_one(&dir, "missing.txt")),
+            format!("{root}/missing.txt: no such file or directory")
+        );
+        assert!(matches!(
+            read_one(&dir, "missing.txt"),
+            Err(ReadError::Missing { .. })
+        ));
+    }
+
+    #[test]
+    fn a_folder_without_documents_is_an_error() {
+        let dir = fixture(&[("sub/bin.dat", b"\0"), (".hidden.txt", b"Hidden.")]);
+        let err = read_inputs(&[dir.path().to_path_buf()]).expect_err("no documents");
+        assert!(
+            matches!(err, ReadError::NoDocuments { skipped: 1, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("no documents found"), "{err}");
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_a_bom_is_stripped() {
+        let dir = fixture(&[("win.txt", b"\xEF\xBB\xBFFirst line.\r\nSecond line.\r\n")]);
+        let loaded = read_one(&dir, "win.txt").expect("reads");
+        assert_eq!(loaded.documents[0].text, "First line.\nSecond line.\n");
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_without_reading_it() {
+        let dir = fixture(&[]);
+        let path = dir.path().join("huge.txt");
+        fs::File::create(&path)
+            .and_then(|f| f.set_len(MAX_FILE_BYTES + 1))
+            .expect("sparse file");
+        let err = read_inputs(&[path]).expect_err("too large");
+        assert!(
+            matches!(err, ReadError::TooLarge { size, .. } if size == MAX_FILE_BYTES + 1),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("insights reads at most 256 MiB a file)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn inputs_keep_their_order_and_a_repeat_is_read_once() {
+        let dir = fixture(&[("z.txt", b"Zed."), ("folder/a.txt", b"Ay.")]);
+        let z = dir.path().join("z.txt");
+        let folder = dir.path().join("folder");
+        let loaded = read_inputs(&[z.clone(), folder.clone(), z.clone(), folder]).expect("reads");
+        let texts: Vec<&str> = loaded.documents.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["Zed.", "Ay."]);
+        let skipped: Vec<&Path> = loaded.skipped.iter().map(|s| s.path.as_path()).collect();
+        assert_eq!(
+            skipped,
+            [z.as_path(), dir.path().join("folder/a.txt").as_path()]
+        );
+        assert!(loaded.skipped[0].reason.contains("more than once"));
+    }
+
+    #[test]
+    fn the_seed_folder_reads_four_documents_in_order() {
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        let loaded = read_inputs(&[seeds]).expect("seeds read");
+        let names: Vec<&str> = loaded
+            .documents
+            .iter()
+            .map(|d| d.name.rsplit('/').next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "000_050be5057ca1e8ea.txt",
+                "001_a3d39b248739e657.txt",
+                "002_4a29f04a0ddfd58e.txt",
+                "003_f97f57675a693743.txt"
+            ]
+        );
+        assert!(loaded.skipped.is_empty());
+    }
 }

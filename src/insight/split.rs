@@ -1,6 +1,31 @@
 //! Splitting documents into insights: paragraphs, sentences or lines, with boilerplate rules.
+//!
+//! Text and Markdown documents go through three steps:
+//! 1. **Units** (`blocks`): blank-line-separated blocks, with Markdown structure removed (headings, code fences, front
+//!    matter). List items (`-`, `*`, `+`, `•`, `1.`, `1)`) are units of their own, marker stripped. A block of several
+//!    long lines that end sentences is one unit a line (documents that separate paragraphs by single newlines); any
+//!    other block is one hard-wrapped paragraph, its lines joined with spaces.
+//! 2. **Boilerplate** ([`Rule`]): the title, salutation, sign-off and promo rules judge each unit.
+//! 3. **Cutting** ([`SplitMode`]): each kept unit is one insight, or is cut into sentences or lines; then the min-words
+//!    rule judges each resulting insight.
+//!
+//! Text is cleaned by collapsing whitespace runs to one space and trimming; other characters are kept as written.
+//! JSONL documents are one insight a record (see `jsonl`).
 
-use crate::document::{Document, ReadError};
+mod blocks;
+mod boilerplate;
+mod jsonl;
+mod sentences;
+#[cfg(test)]
+mod tests;
+
+pub use blocks::LONG_LINE_CHARS;
+pub use boilerplate::{
+    Rule, PROMO_MAX_WORDS, SALUTATION_MAX_WORDS, SIGN_OFF_MAX_WORDS, SIGN_OFF_TAIL_UNITS,
+    TITLE_MAX_WORDS,
+};
+
+use crate::document::{DocFormat, Document, ReadError};
 use crate::insight::Insight;
 
 /// How a document's text is cut into insights.
@@ -15,14 +40,117 @@ pub enum SplitMode {
     Line,
 }
 
-/// The settings of the splitter.
+/// The settings of the splitter. [`SplitOptions::default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitOptions {
-    /// How to cut.
+    /// How to cut. Default: [`SplitMode::Paragraph`].
     pub mode: SplitMode,
+    /// The [`Rule::MinWords`] threshold: an insight with fewer words is dropped. Default: 5.
+    pub min_words: usize,
+    /// The boilerplate rules applied. Default: all of [`Rule::ALL`] (`min-words`, `title`, `salutation`, `sign-off`,
+    /// `promo`). Leave one out to keep what it would drop.
+    pub rules: Vec<Rule>,
+    /// Keep everything: apply no boilerplate rule at all, whatever `rules` and `min_words` say (headings, code and
+    /// separators are still not insights). Default: false.
+    pub keep_all: bool,
+}
+
+impl Default for SplitOptions {
+    fn default() -> Self {
+        SplitOptions {
+            mode: SplitMode::Paragraph,
+            min_words: 5,
+            rules: Rule::ALL.to_vec(),
+            keep_all: false,
+        }
+    }
+}
+
+impl SplitOptions {
+    /// Whether a rule is in force: listed in `rules` and not overridden by `keep_all`.
+    pub fn applies(&self, rule: Rule) -> bool {
+        !self.keep_all && self.rules.contains(&rule)
+    }
 }
 
 /// Splits every document into insights, in document order.
-pub fn split_documents(_docs: &[Document], _opts: &SplitOptions) -> Result<Vec<Insight>, ReadError> {
-    todo!()
+///
+/// Text and Markdown documents never fail. A JSONL document fails on its first line that is not a JSON object with a
+/// string `text` field (an `id` that is not a string or number, or a `doc` that is not a string, fail too), with a
+/// [`ReadError::Jsonl`] naming the document and line; records whose text is empty after trimming are skipped.
+pub fn split_documents(docs: &[Document], opts: &SplitOptions) -> Result<Vec<Insight>, ReadError> {
+    let mut out = Vec::new();
+    for doc in docs {
+        match doc.format {
+            DocFormat::Jsonl => jsonl::split_jsonl(doc, &mut out)?,
+            DocFormat::Text => split_text(doc, false, opts, &mut out),
+            DocFormat::Markdown => split_text(doc, true, opts, &mut out),
+        }
+    }
+    Ok(out)
+}
+
+/// Appends the insights of one text or Markdown document.
+fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec<Insight>) {
+    let units = blocks::units(&doc.text, markdown);
+    let texts: Vec<(String, Vec<usize>)> = units.iter().map(blocks::Unit::joined).collect();
+    let shapes: Vec<(usize, bool)> = units
+        .iter()
+        .zip(&texts)
+        .map(|(u, (t, _))| (boilerplate::word_count(t), u.list_item))
+        .collect();
+    let tail = boilerplate::tail_start(&shapes);
+    let rules: Vec<Rule> = Rule::ALL.into_iter().filter(|&r| opts.applies(r)).collect();
+    for (index, (unit, (text, starts))) in units.iter().zip(&texts).enumerate() {
+        if boilerplate::paragraph_rule(unit, text, index >= tail, &rules).is_some() {
+            continue;
+        }
+        let pieces: Vec<(usize, usize, &str)> = match opts.mode {
+            SplitMode::Paragraph => {
+                let (first, last) = unit.span();
+                vec![(first, last, text.as_str())]
+            }
+            SplitMode::Line => unit
+                .lines
+                .iter()
+                .map(|l| (l.number, l.number, l.text))
+                .collect(),
+            SplitMode::Sentence => sentences::sentence_spans(text)
+                .into_iter()
+                .map(|(start, end)| {
+                    (
+                        line_at(unit, starts, start),
+                        line_at(unit, starts, end - 1),
+                        &text[start..end],
+                    )
+                })
+                .collect(),
+        };
+        for (line_start, line_end, piece) in pieces {
+            let text = clean(piece);
+            let too_short =
+                opts.applies(Rule::MinWords) && boilerplate::word_count(&text) < opts.min_words;
+            if text.is_empty() || too_short {
+                continue;
+            }
+            out.push(Insight {
+                doc: doc.name.clone(),
+                line_start,
+                line_end,
+                text,
+                source_id: None,
+            });
+        }
+    }
+}
+
+/// The document line holding byte `offset` of a unit's joined text (`starts`: where each line starts in it).
+fn line_at(unit: &blocks::Unit<'_>, starts: &[usize], offset: usize) -> usize {
+    let index = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+    unit.lines.get(index).map_or(0, |l| l.number)
+}
+
+/// Collapses every run of whitespace to one space and trims the ends.
+fn clean(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
