@@ -30,10 +30,7 @@ pub enum DocFormat {
 impl DocFormat {
     /// The format a path's extension implies (case-insensitive): `.md`/`.markdown`, `.jsonl`, else text.
     pub fn from_path(path: &Path) -> DocFormat {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("md" | "markdown") => DocFormat::Markdown,
             Some("jsonl") => DocFormat::Jsonl,
@@ -180,11 +177,7 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Loaded, ReadError> {
 }
 
 /// Walks one folder the user named, adding its documents and skipped files to `loaded`.
-fn read_folder(
-    root: &Path,
-    seen: &mut HashSet<PathBuf>,
-    loaded: &mut Loaded,
-) -> Result<(), ReadError> {
+fn read_folder(root: &Path, seen: &mut HashSet<PathBuf>, loaded: &mut Loaded) -> Result<(), ReadError> {
     let skipped_before = loaded.skipped.len();
     let mut found = 0;
     let walker = ignore::WalkBuilder::new(root)
@@ -199,10 +192,7 @@ fn read_folder(
                 continue;
             }
         };
-        if !entry
-            .file_type()
-            .is_some_and(|t| t.is_file() || t.is_symlink())
-        {
+        if !entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink()) {
             continue;
         }
         let path = entry.path();
@@ -366,10 +356,7 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, Problem> {
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let line = 1 + e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
         Problem::NotUtf8 { offset, line }
     })?;
     if text.trim().is_empty() {
@@ -455,11 +442,7 @@ mod tests {
             .iter()
             .map(|s| {
                 (
-                    s.path
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned(),
+                    s.path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
                     s.reason.clone(),
                 )
             })
@@ -506,20 +489,14 @@ mod tests {
             message(read_one(&dir, "missing.txt")),
             format!("{root}/missing.txt: no such file or directory")
         );
-        assert!(matches!(
-            read_one(&dir, "missing.txt"),
-            Err(ReadError::Missing { .. })
-        ));
+        assert!(matches!(read_one(&dir, "missing.txt"), Err(ReadError::Missing { .. })));
     }
 
     #[test]
     fn a_folder_without_documents_is_an_error() {
         let dir = fixture(&[("sub/bin.dat", b"\0"), (".hidden.txt", b"Hidden.")]);
         let err = read_inputs(&[dir.path().to_path_buf()]).expect_err("no documents");
-        assert!(
-            matches!(err, ReadError::NoDocuments { skipped: 1, .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, ReadError::NoDocuments { skipped: 1, .. }), "{err:?}");
         assert!(err.to_string().contains("no documents found"), "{err}");
     }
 
@@ -543,8 +520,7 @@ mod tests {
             "{err:?}"
         );
         assert!(
-            err.to_string()
-                .ends_with("insights reads at most 256 MiB a file)"),
+            err.to_string().ends_with("insights reads at most 256 MiB a file)"),
             "{err}"
         );
     }
@@ -558,10 +534,7 @@ mod tests {
         let texts: Vec<&str> = loaded.documents.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(texts, ["Zed.", "Ay."]);
         let skipped: Vec<&Path> = loaded.skipped.iter().map(|s| s.path.as_path()).collect();
-        assert_eq!(
-            skipped,
-            [z.as_path(), dir.path().join("folder/a.txt").as_path()]
-        );
+        assert_eq!(skipped, [z.as_path(), dir.path().join("folder/a.txt").as_path()]);
         assert!(loaded.skipped[0].reason.contains("more than once"));
     }
 

@@ -10,6 +10,9 @@ pub enum Error {
     /// Finding, loading or running the embedding model failed.
     #[error(transparent)]
     Embed(#[from] crate::embed::EmbedError),
+    /// Reading, writing or using an index failed.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
 }
 
 /// The library's result type.

@@ -14,10 +14,7 @@ pub struct Embeddings {
 impl Embeddings {
     /// An empty matrix whose rows will have `dim` components.
     pub fn empty(dim: usize) -> Self {
-        Self {
-            dim,
-            data: Vec::new(),
-        }
+        Self { dim, data: Vec::new() }
     }
 
     /// Wraps a row-major buffer of `data.len() / dim` rows.
@@ -37,11 +34,7 @@ impl Embeddings {
 
     /// The number of vectors.
     pub fn len(&self) -> usize {
-        if self.dim == 0 {
-            0
-        } else {
-            self.data.len() / self.dim
-        }
+        self.data.len().checked_div(self.dim).unwrap_or(0)
     }
 
     /// True when there are no vectors.

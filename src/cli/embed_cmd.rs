@@ -37,7 +37,7 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
     if texts.is_empty() {
         bail!("no texts to embed: the input is empty (give one text per line, or JSONL with a \"text\" field)");
     }
-    let embedder = args.model.load_embedder()?;
+    let embedder = args.model.load_embedder(None)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut progress = Progress::new("embedding", args.model.quiet);
     let vectors = embedder.embed_with_progress(&refs, &mut |done, total| progress.update(done, total))?;
@@ -53,7 +53,11 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
 
 fn read_texts(args: &EmbedArgs) -> Result<Vec<String>> {
     let stdin = [PathBuf::from("-")];
-    let files = if args.files.is_empty() { &stdin[..] } else { &args.files[..] };
+    let files = if args.files.is_empty() {
+        &stdin[..]
+    } else {
+        &args.files[..]
+    };
     let mut texts = Vec::new();
     for file in files {
         let name = file.display().to_string();

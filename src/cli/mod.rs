@@ -33,9 +33,10 @@ enum Command {
 /// Options shared by every command that runs the model.
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
-    /// Model: a Hugging Face repo id, or a folder holding config.json, tokenizer.json and model.safetensors.
-    #[arg(long, short = 'm', env = "INSIGHTS_MODEL", default_value = DEFAULT_MODEL, value_name = "NAME_OR_DIR")]
-    pub model: String,
+    /// Model: a Hugging Face repo id, or a folder holding config.json, tokenizer.json and model.safetensors
+    /// [default: the index's model, else sentence-transformers/all-MiniLM-L6-v2]
+    #[arg(long, short = 'm', env = "INSIGHTS_MODEL", value_name = "NAME_OR_DIR")]
+    pub model: Option<String>,
     /// Where the model runs: auto, cpu, cuda[:N] or metal[:N] (GPUs need a build with that feature).
     #[arg(long, default_value = "auto", value_name = "DEVICE")]
     pub device: DeviceChoice,
@@ -51,8 +52,9 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Finds (fetching if needed), verifies and loads the model, reporting fetch progress on stderr.
-    pub fn load_embedder(&self) -> Result<Embedder> {
+    /// Finds (fetching if needed), verifies and loads the model, reporting fetch progress on stderr. Without
+    /// --model, `fallback` (an index's model) or else the default model is used.
+    pub fn load_embedder(&self, fallback: Option<&str>) -> Result<Embedder> {
         if let Some(n) = self.threads {
             // Before any thread pool exists: candle and rayon read this once.
             std::env::set_var("RAYON_NUM_THREADS", n.to_string());
@@ -60,7 +62,8 @@ impl ModelArgs {
         }
         let locator = ModelLocator::from_env();
         let mut reporter = progress::FetchReporter::new(self.quiet);
-        let located = locator.resolve(&self.model, &mut |e| reporter.event(e))?;
+        let model = self.model.as_deref().or(fallback).unwrap_or(DEFAULT_MODEL);
+        let located = locator.resolve(model, &mut |e| reporter.event(e))?;
         let opts = EmbedOptions {
             batch_size: self.batch_size as usize,
             device: self.device,

@@ -49,8 +49,17 @@ pub fn run(args: &ModelsArgs) -> Result<()> {
         Some(ModelsAction::Fetch { name }) => {
             let mut reporter = FetchReporter::new(false);
             let located = locator.resolve(name, &mut |e| reporter.event(e))?;
-            let dir = located.files.config.parent().map(|p| p.display().to_string()).unwrap_or_default();
-            let verified = if located.weights_sha256.is_some() { ", verified" } else { "" };
+            let dir = located
+                .files
+                .config
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let verified = if located.weights_sha256.is_some() {
+                ", verified"
+            } else {
+                ""
+            };
             println!("{name}: ready in {dir} ({}{verified})", located.source);
             Ok(())
         }
@@ -58,10 +67,7 @@ pub fn run(args: &ModelsArgs) -> Result<()> {
 }
 
 fn list(locator: &ModelLocator, json: bool) -> Result<()> {
-    let rows: Vec<_> = known_models()
-        .iter()
-        .map(|m| (m, locator.presence(&m.id)))
-        .collect();
+    let rows: Vec<_> = known_models().iter().map(|m| (m, locator.presence(&m.id))).collect();
     if json {
         let items: Vec<_> = rows
             .iter()
@@ -76,7 +82,10 @@ fn list(locator: &ModelLocator, json: bool) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "models": items }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "models": items }))?
+        );
         return Ok(());
     }
     println!("Known models (models folder: {}):", locator.models_dir.display());

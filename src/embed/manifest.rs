@@ -62,7 +62,12 @@ mod tests {
         let m = find_known(DEFAULT_MODEL).expect("default model is known");
         assert_eq!(m.dim, 384);
         assert_eq!(m.folder_name(), "sentence-transformers--all-MiniLM-L6-v2");
-        for file in ["config.json", "tokenizer.json", "model.safetensors", "1_Pooling/config.json"] {
+        for file in [
+            "config.json",
+            "tokenizer.json",
+            "model.safetensors",
+            "1_Pooling/config.json",
+        ] {
             let sum = m.sha256_of(file).expect(file);
             assert_eq!(sum.len(), 64);
             assert!(sum.bytes().all(|b| b.is_ascii_hexdigit()));

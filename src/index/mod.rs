@@ -1,1 +1,249 @@
-//! Vector index (in progress)
+//! The vector index: insights with their vectors and the model that made them, exact top-k search, and a file
+//! format that is written atomically and checked on reading.
+
+pub mod exact;
+pub mod store;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::insight::Insight;
+use crate::vectors::Embeddings;
+
+pub use exact::{top_k, Hit};
+
+/// What made the vectors of an index: a second index, or a query, must come from the same model to be comparable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// The model's name (repo id or folder).
+    pub model_id: String,
+    /// The sha256 of the model's weights.
+    pub weights_sha256: String,
+    /// The dimension of the vectors.
+    pub dim: usize,
+    /// The split settings the insights were made with ([`crate::insight::SplitOptions::describe`]).
+    pub split: String,
+}
+
+/// Why an index could not be read, written or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IndexError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not an insights index, or is damaged.
+    #[error("{path}: {message}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The index was made with another model than the one in use.
+    #[error("{path}: made with model {index_model} (dim {index_dim}), not {model} (dim {dim}); re-index with `insights index ... --model {model}`, or pass --model {index_model}")]
+    ModelMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The model that made the index.
+        index_model: String,
+        /// Its dimension.
+        index_dim: usize,
+        /// The model in use.
+        model: String,
+        /// Its dimension.
+        dim: usize,
+    },
+}
+
+/// Insights, their vectors (row `i` belongs to insight `i`), their text hashes, and what made them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    /// What made the vectors.
+    pub meta: IndexMeta,
+    /// The insights, in corpus order.
+    pub insights: Vec<Insight>,
+    /// The content hash of each insight's text ([`text_hash`]).
+    pub hashes: Vec<String>,
+    /// One unit vector per insight.
+    pub vectors: Embeddings,
+}
+
+/// How many insights an (re)indexing embedded and how many it took from before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BuildStats {
+    /// Insights whose text was new, embedded now.
+    pub embedded: usize,
+    /// Insights whose vector was reused from a previous index or cache.
+    pub reused: usize,
+}
+
+/// The content hash of a text: the first 16 bytes of its sha256, in hex.
+pub fn text_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Index {
+    /// Builds an index of `insights`, reusing the vectors of texts found in `previous` (indexes made with the same
+    /// model), and calling `embed` once with all the texts that are new.
+    pub fn build<E>(
+        meta: IndexMeta,
+        insights: Vec<Insight>,
+        previous: &[&Index],
+        embed: impl FnOnce(&[&str]) -> Result<Embeddings, E>,
+    ) -> Result<(Index, BuildStats), E> {
+        let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
+        let mut known: HashMap<&str, &[f32]> = HashMap::new();
+        for old in previous.iter().filter(|p| p.meta.weights_sha256 == meta.weights_sha256 && p.meta.dim == meta.dim) {
+            for (h, row) in old.hashes.iter().zip(old.vectors.rows()) {
+                known.entry(h.as_str()).or_insert(row);
+            }
+        }
+        // Each new text is embedded once, however often it occurs.
+        let mut new_texts: Vec<&str> = Vec::new();
+        let mut new_slot: HashMap<&str, usize> = HashMap::new();
+        for (insight, h) in insights.iter().zip(&hashes) {
+            if !known.contains_key(h.as_str()) && !new_slot.contains_key(h.as_str()) {
+                new_slot.insert(h, new_texts.len());
+                new_texts.push(&insight.text);
+            }
+        }
+        let fresh = if new_texts.is_empty() {
+            Embeddings::empty(meta.dim)
+        } else {
+            embed(&new_texts)?
+        };
+        let mut vectors = Embeddings::empty(meta.dim);
+        let mut stats = BuildStats::default();
+        for h in &hashes {
+            match known.get(h.as_str()) {
+                Some(row) => {
+                    vectors.push(row);
+                    stats.reused += 1;
+                }
+                None => {
+                    vectors.push(fresh.row(new_slot[h.as_str()]));
+                    stats.embedded += 1;
+                }
+            }
+        }
+        Ok((
+            Index {
+                meta,
+                insights,
+                hashes,
+                vectors,
+            },
+            stats,
+        ))
+    }
+
+    /// The number of insights.
+    pub fn len(&self) -> usize {
+        self.insights.len()
+    }
+
+    /// True when the index holds no insight.
+    pub fn is_empty(&self) -> bool {
+        self.insights.is_empty()
+    }
+
+    /// The documents of the index in order of first appearance.
+    pub fn documents(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.insights
+            .iter()
+            .map(|i| i.doc.as_str())
+            .filter(|d| seen.insert(*d))
+            .collect()
+    }
+
+    /// Refuses the index unless it was made with the model `model_id` whose weights have `weights_sha256`.
+    pub fn check_model(&self, path: &std::path::Path, model_id: &str, weights_sha256: &str, dim: usize) -> Result<(), IndexError> {
+        if self.meta.weights_sha256 == weights_sha256 && self.meta.dim == dim {
+            return Ok(());
+        }
+        Err(IndexError::ModelMismatch {
+            path: path.to_path_buf(),
+            index_model: self.meta.model_id.clone(),
+            index_dim: self.meta.dim,
+            model: model_id.to_string(),
+            dim,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insight(doc: &str, text: &str) -> Insight {
+        Insight {
+            doc: doc.into(),
+            line_start: 1,
+            line_end: 1,
+            text: text.into(),
+            source_id: None,
+        }
+    }
+
+    fn meta() -> IndexMeta {
+        IndexMeta {
+            model_id: "m".into(),
+            weights_sha256: "abc".into(),
+            dim: 2,
+            split: "paragraph".into(),
+        }
+    }
+
+    /// A fake "model" for index bookkeeping only: maps a text to a vector by its length, and counts calls.
+    fn by_length(calls: &mut Vec<usize>) -> impl FnOnce(&[&str]) -> Result<Embeddings, ()> + '_ {
+        move |texts| {
+            calls.push(texts.len());
+            let mut e = Embeddings::empty(2);
+            for t in texts {
+                e.push(&[t.len() as f32, 1.0]);
+            }
+            e.normalize();
+            Ok(e)
+        }
+    }
+
+    #[test]
+    fn reindexing_embeds_only_new_texts_once() {
+        let mut calls = Vec::new();
+        let first = vec![insight("a", "one"), insight("b", "three"), insight("c", "one")];
+        let (old, stats) = Index::build(meta(), first, &[], by_length(&mut calls)).unwrap();
+        assert_eq!(stats, BuildStats { embedded: 3, reused: 0 });
+        assert_eq!(calls, vec![2], "the repeated text is embedded once");
+        let second = vec![insight("a", "one"), insight("d", "fourteen")];
+        let (new, stats) = Index::build(meta(), second, &[&old], by_length(&mut calls)).unwrap();
+        assert_eq!(stats, BuildStats { embedded: 1, reused: 1 });
+        assert_eq!(calls, vec![2, 1]);
+        assert_eq!(new.vectors.row(0), old.vectors.row(0));
+        assert_eq!(new.documents(), vec!["a", "d"]);
+    }
+
+    #[test]
+    fn vectors_of_another_model_are_not_reused() {
+        let mut calls = Vec::new();
+        let (old, _) = Index::build(meta(), vec![insight("a", "one")], &[], by_length(&mut calls)).unwrap();
+        let other = IndexMeta {
+            weights_sha256: "def".into(),
+            ..meta()
+        };
+        let (_, stats) = Index::build(other, vec![insight("a", "one")], &[&old], by_length(&mut calls)).unwrap();
+        assert_eq!(stats.embedded, 1);
+        let err = old.check_model(std::path::Path::new("x.idx"), "other", "def", 2).unwrap_err().to_string();
+        assert!(err.contains("x.idx: made with model m"), "{err}");
+    }
+}

@@ -21,8 +21,7 @@ mod tests;
 
 pub use blocks::LONG_LINE_CHARS;
 pub use boilerplate::{
-    Rule, PROMO_MAX_WORDS, SALUTATION_MAX_WORDS, SIGN_OFF_MAX_WORDS, SIGN_OFF_TAIL_UNITS,
-    TITLE_MAX_WORDS,
+    Rule, PROMO_MAX_WORDS, SALUTATION_MAX_WORDS, SIGN_OFF_MAX_WORDS, SIGN_OFF_TAIL_UNITS, TITLE_MAX_WORDS,
 };
 
 use crate::document::{DocFormat, Document, ReadError};
@@ -110,11 +109,7 @@ fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec
                 let (first, last) = unit.span();
                 vec![(first, last, text.as_str())]
             }
-            SplitMode::Line => unit
-                .lines
-                .iter()
-                .map(|l| (l.number, l.number, l.text))
-                .collect(),
+            SplitMode::Line => unit.lines.iter().map(|l| (l.number, l.number, l.text)).collect(),
             SplitMode::Sentence => sentences::sentence_spans(text)
                 .into_iter()
                 .map(|(start, end)| {
@@ -128,8 +123,7 @@ fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec
         };
         for (line_start, line_end, piece) in pieces {
             let text = clean(piece);
-            let too_short =
-                opts.applies(Rule::MinWords) && boilerplate::word_count(&text) < opts.min_words;
+            let too_short = opts.applies(Rule::MinWords) && boilerplate::word_count(&text) < opts.min_words;
             if text.is_empty() || too_short {
                 continue;
             }
@@ -153,4 +147,22 @@ fn line_at(unit: &blocks::Unit<'_>, starts: &[usize], offset: usize) -> usize {
 /// Collapses every run of whitespace to one space and trims the ends.
 fn clean(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl SplitOptions {
+    /// A canonical one-line description of these settings (recorded in an index, compared on re-indexing), e.g.
+    /// `paragraph min-words=5 rules=min-words,title,salutation,sign-off,promo`.
+    pub fn describe(&self) -> String {
+        let mode = match self.mode {
+            SplitMode::Paragraph => "paragraph",
+            SplitMode::Sentence => "sentence",
+            SplitMode::Line => "line",
+        };
+        if self.keep_all {
+            return format!("{mode} keep-all");
+        }
+        let mut rules: Vec<&str> = Rule::ALL.iter().filter(|r| self.rules.contains(r)).map(|r| r.name()).collect();
+        rules.dedup();
+        format!("{mode} min-words={} rules={}", self.min_words, rules.join(","))
+    }
 }

@@ -14,7 +14,10 @@ struct Reference {
 
 fn references() -> Vec<Reference> {
     let text = include_str!("../minilm_reference.jsonl");
-    let refs: Vec<Reference> = text.lines().map(|l| serde_json::from_str(l).expect("reference line")).collect();
+    let refs: Vec<Reference> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("reference line"))
+        .collect();
     assert_eq!(refs.len(), 151);
     refs
 }

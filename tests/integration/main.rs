@@ -2,4 +2,5 @@
 
 mod common;
 mod embed_reference;
+mod cli_embed;
 mod model_loading;

@@ -50,9 +50,7 @@ impl Unit<'_> {
 /// `?`, `…` (or a CJK full stop, exclamation or question mark), or a closing quote.
 pub(super) fn ends_sentence(text: &str) -> bool {
     let trimmed = text.trim_end().trim_end_matches([')', ']', '*', '_']);
-    trimmed.ends_with([
-        '.', '!', '?', '…', '。', '！', '？', '"', '\'', '”', '’', '»',
-    ])
+    trimmed.ends_with(['.', '!', '?', '…', '。', '！', '？', '"', '\'', '”', '’', '»'])
 }
 
 /// Cuts a document's text into units, in order. `markdown` turns on Markdown structure (headings, fences, quotes).
@@ -87,9 +85,7 @@ pub(super) fn units(text: &str, markdown: bool) -> Vec<Unit<'_>> {
         if markdown && (trimmed.starts_with("```") || trimmed.starts_with("~~~")) {
             fence = trimmed.chars().next();
             flush(&mut block, &mut units);
-        } else if content.is_empty()
-            || (markdown && (is_atx_heading(content) || is_html_comment(content)))
-        {
+        } else if content.is_empty() || (markdown && (is_atx_heading(content) || is_html_comment(content))) {
             flush(&mut block, &mut units);
         } else if !content.chars().any(char::is_alphanumeric) {
             // A separator; directly under a lone text line, an underline making that line a heading.
@@ -124,11 +120,7 @@ fn skip_front_matter(lines: &mut Vec<Line<'_>>) {
 /// Whether a line is an ATX heading: one to six `#` then a space or the end of the line.
 fn is_atx_heading(line: &str) -> bool {
     let hashes = line.chars().take_while(|&c| c == '#').count();
-    (1..=6).contains(&hashes)
-        && line[hashes..]
-            .chars()
-            .next()
-            .is_none_or(char::is_whitespace)
+    (1..=6).contains(&hashes) && line[hashes..].chars().next().is_none_or(char::is_whitespace)
 }
 
 /// Whether a line is a whole HTML comment.

@@ -25,16 +25,7 @@ pub const PROMO_MAX_WORDS: usize = 30;
 pub const SIGN_OFF_TAIL_UNITS: usize = 3;
 
 /// Words (lowercase) that open a greeting.
-const GREETINGS: &[&str] = &[
-    "dear",
-    "hi",
-    "hello",
-    "hey",
-    "greetings",
-    "howdy",
-    "hiya",
-    "welcome",
-];
+const GREETINGS: &[&str] = &["dear", "hi", "hello", "hey", "greetings", "howdy", "hiya", "welcome"];
 
 /// Closing phrases (lowercase, words only) that are a sign-off wherever they stand.
 const SIGN_OFFS: &[&str] = &[
@@ -156,16 +147,10 @@ impl FromStr for Rule {
     /// Parses a rule name as [`Rule::name`] gives it (case-insensitive; `_` may stand for `-`).
     fn from_str(s: &str) -> Result<Rule, String> {
         let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-        Rule::ALL
-            .into_iter()
-            .find(|r| r.name() == wanted)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
-                format!(
-                    "unknown boilerplate rule `{s}` (expected one of: {})",
-                    names.join(", ")
-                )
-            })
+        Rule::ALL.into_iter().find(|r| r.name() == wanted).ok_or_else(|| {
+            let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+            format!("unknown boilerplate rule `{s}` (expected one of: {})", names.join(", "))
+        })
     }
 }
 
@@ -179,22 +164,14 @@ pub(super) fn word_count(text: &str) -> usize {
 /// The lowercase words of a text, without surrounding punctuation.
 fn words(text: &str) -> Vec<String> {
     text.split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
         .filter(|w| !w.is_empty())
         .collect()
 }
 
 /// The first paragraph-level rule (of `rules`) that drops a unit, if any. `text` is the unit's cleaned text and
 /// `in_tail` says whether it stands in the run of short paragraphs that ends its document.
-pub(super) fn paragraph_rule(
-    unit: &Unit<'_>,
-    text: &str,
-    in_tail: bool,
-    rules: &[Rule],
-) -> Option<Rule> {
+pub(super) fn paragraph_rule(unit: &Unit<'_>, text: &str, in_tail: bool, rules: &[Rule]) -> Option<Rule> {
     let count = word_count(text);
     let lower = words(text);
     let applies = |rule: Rule| {
@@ -204,9 +181,7 @@ pub(super) fn paragraph_rule(
                 Rule::Title => !unit.list_item && count <= TITLE_MAX_WORDS && !ends_sentence(text),
                 Rule::Salutation => {
                     count <= SALUTATION_MAX_WORDS
-                        && lower
-                            .first()
-                            .is_some_and(|w| GREETINGS.contains(&w.as_str()))
+                        && lower.first().is_some_and(|w| GREETINGS.contains(&w.as_str()))
                         && !text.ends_with('?')
                 }
                 Rule::SignOff => {
@@ -214,10 +189,7 @@ pub(super) fn paragraph_rule(
                         && (SIGN_OFFS.contains(&lower.join(" ").as_str())
                             || (in_tail && !text.trim_end().ends_with(['.', '?'])))
                 }
-                Rule::Promo => {
-                    count <= PROMO_MAX_WORDS
-                        && PROMO_PHRASES.iter().any(|p| contains_phrase(&lower, p))
-                }
+                Rule::Promo => count <= PROMO_MAX_WORDS && PROMO_PHRASES.iter().any(|p| contains_phrase(&lower, p)),
             }
     };
     Rule::ALL.into_iter().find(|&rule| applies(rule))

@@ -30,19 +30,11 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
             error(format!("invalid JSON ({message} at column {})", e.column()))
         })?;
         let Value::Object(record) = value else {
-            return Err(error(format!(
-                "expected a JSON object, found {}",
-                kind(&value)
-            )));
+            return Err(error(format!("expected a JSON object, found {}", kind(&value))));
         };
         let text = match record.get("text") {
             Some(Value::String(text)) => clean(text),
-            Some(other) => {
-                return Err(error(format!(
-                    "\"text\" must be a string, found {}",
-                    kind(other)
-                )))
-            }
+            Some(other) => return Err(error(format!("\"text\" must be a string, found {}", kind(other)))),
             None => return Err(error("no \"text\" field".to_string())),
         };
         let source_id = match record.get("id") {
@@ -59,12 +51,7 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
         let name = match record.get("doc") {
             None | Some(Value::Null) => doc.name.clone(),
             Some(Value::String(name)) => name.clone(),
-            Some(other) => {
-                return Err(error(format!(
-                    "\"doc\" must be a string, found {}",
-                    kind(other)
-                )))
-            }
+            Some(other) => return Err(error(format!("\"doc\" must be a string, found {}", kind(other)))),
         };
         if text.is_empty() {
             continue;

@@ -12,15 +12,14 @@
 
 /// Abbreviations (lowercase, without the dot) that come before a name and so never end a sentence.
 const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "st", "gen", "gov", "sen", "rep", "rev", "mt", "capt", "col",
-    "lt", "sgt", "hon", "pres", "vs", "v", "messrs", "mme", "fr",
+    "mr", "mrs", "ms", "dr", "prof", "st", "gen", "gov", "sen", "rep", "rev", "mt", "capt", "col", "lt", "sgt", "hon",
+    "pres", "vs", "v", "messrs", "mme", "fr",
 ];
 
 /// Abbreviations (lowercase, without the dot) that come before a number.
 const BEFORE_NUMBERS: &[&str] = &[
-    "no", "nos", "fig", "figs", "vol", "p", "pp", "ch", "sec", "art", "eq", "approx", "ca", "est",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ver",
-    "op",
+    "no", "nos", "fig", "figs", "vol", "p", "pp", "ch", "sec", "art", "eq", "approx", "ca", "est", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ver", "op",
 ];
 
 /// Words (lowercase) that commonly open a sentence, used after a dotted abbreviation such as `U.S.`.
@@ -103,8 +102,7 @@ pub(super) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             j += 1;
         }
         let end = chars.get(j).map_or(text.len(), |&(b, _)| b);
-        let single_dot =
-            c == '.' && j > i && chars[i + 1..j].iter().all(|&(_, ch)| !is_terminal(ch));
+        let single_dot = c == '.' && j > i && chars[i + 1..j].iter().all(|&(_, ch)| !is_terminal(ch));
         if ends_here(text, start, at, end, single_dot) {
             push_span(text, start, end, &mut spans);
             start = end;
@@ -134,10 +132,7 @@ fn ends_here(text: &str, start: usize, at: usize, end: usize, single_dot: bool) 
     if !single_dot {
         return true;
     }
-    let word = text[start..at]
-        .rsplit(char::is_whitespace)
-        .next()
-        .unwrap_or("");
+    let word = text[start..at].rsplit(char::is_whitespace).next().unwrap_or("");
     let word = word.trim_start_matches(is_opening).to_lowercase();
     let next_lower = next_word.trim_start_matches(is_opening).to_lowercase();
     let next_lower = next_lower.trim_end_matches(|c: char| !c.is_alphanumeric());
@@ -158,10 +153,7 @@ fn ends_here(text: &str, start: usize, at: usize, end: usize, single_dot: bool) 
 /// Whether a sentence so far leaves a bracket or a double quote open, as in `("They build it. It's yours.")`.
 fn inside_quote_or_brackets(text: &str) -> bool {
     let count = |c: char| text.chars().filter(|&x| x == c).count();
-    count('(') > count(')')
-        || count('[') > count(']')
-        || count('“') > count('”')
-        || count('"') % 2 == 1
+    count('(') > count(')') || count('[') > count(']') || count('“') > count('”') || count('"') % 2 == 1
 }
 
 /// Adds the trimmed range `start..end` of `text`, unless it is empty.

@@ -6,20 +6,10 @@ use super::*;
 fn jsonl_records_are_insights_with_id_and_doc() {
     let text = "{\"text\": \"  First   record. \", \"id\": \"a1\"}\n\n{\"text\": \"Andrew\", \"id\": 42, \"doc\": \
                 \"letters/andrew.txt\"}\n{\"text\": \"   \"}\n{\"text\": \"Third record\", \"id\": null}\n";
-    let insights = split(
-        doc("corpus.jsonl", DocFormat::Jsonl, text),
-        &SplitOptions::default(),
-    );
+    let insights = split(doc("corpus.jsonl", DocFormat::Jsonl, text), &SplitOptions::default());
     let got: Vec<(&str, usize, &str, Option<&str>)> = insights
         .iter()
-        .map(|i| {
-            (
-                i.doc.as_str(),
-                i.line_start,
-                i.text.as_str(),
-                i.source_id.as_deref(),
-            )
-        })
+        .map(|i| (i.doc.as_str(), i.line_start, i.text.as_str(), i.source_id.as_deref()))
         .collect();
     assert_eq!(
         got,
@@ -43,10 +33,7 @@ fn jsonl_errors_name_file_and_line() {
             "{\"text\": \"ok\"}\n\n{\"id\": 1}\n",
             "corpus.jsonl:3: no \"text\" field",
         ),
-        (
-            "[1, 2]\n",
-            "corpus.jsonl:1: expected a JSON object, found an array",
-        ),
+        ("[1, 2]\n", "corpus.jsonl:1: expected a JSON object, found an array"),
         (
             "{\"text\": 5}\n",
             "corpus.jsonl:1: \"text\" must be a string, found a number",
@@ -61,10 +48,7 @@ fn jsonl_errors_name_file_and_line() {
         ),
     ];
     for (text, expected) in cases {
-        let err = split_documents(
-            &[doc("corpus.jsonl", DocFormat::Jsonl, text)],
-            &SplitOptions::default(),
-        );
+        let err = split_documents(&[doc("corpus.jsonl", DocFormat::Jsonl, text)], &SplitOptions::default());
         let message = err.expect_err(expected).to_string();
         assert!(message.starts_with(expected), "{message}");
     }

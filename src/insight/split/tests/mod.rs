@@ -35,13 +35,10 @@ fn texts(text: &str, opts: &SplitOptions) -> Vec<String> {
 
 /// The texts of splitting one Markdown document with default options.
 fn md_texts(text: &str) -> Vec<String> {
-    split(
-        doc("t.md", DocFormat::Markdown, text),
-        &SplitOptions::default(),
-    )
-    .into_iter()
-    .map(|i| i.text)
-    .collect()
+    split(doc("t.md", DocFormat::Markdown, text), &SplitOptions::default())
+        .into_iter()
+        .map(|i| i.text)
+        .collect()
 }
 
 fn split(document: Document, opts: &SplitOptions) -> Vec<Insight> {

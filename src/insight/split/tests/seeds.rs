@@ -16,10 +16,7 @@ fn seeds_give_43_content_paragraphs_11_11_10_11() {
         .iter()
         .map(|i| docs.iter().position(|d| d.name == i.doc).unwrap_or(9))
         .collect();
-    assert!(
-        order.windows(2).all(|w| w[0] <= w[1]),
-        "insights follow file order"
-    );
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "insights follow file order");
     // Every seed paragraph is one line, so every insight must be exactly one whole line of its file.
     for insight in &insights {
         let source = docs
@@ -27,16 +24,8 @@ fn seeds_give_43_content_paragraphs_11_11_10_11() {
             .find(|d| d.name == insight.doc)
             .map(|d| d.text.as_str())
             .unwrap_or_default();
-        let line = source
-            .lines()
-            .nth(insight.line_start - 1)
-            .unwrap_or_default();
-        assert_eq!(
-            insight.line_start,
-            insight.line_end,
-            "{}",
-            insight.location()
-        );
+        let line = source.lines().nth(insight.line_start - 1).unwrap_or_default();
+        assert_eq!(insight.line_start, insight.line_end, "{}", insight.location());
         assert_eq!(insight.text, line.trim(), "{}", insight.location());
     }
 }
@@ -52,16 +41,11 @@ fn seeds_lose_every_piece_of_boilerplate() {
         "Keep building",
         "RiffOn",
     ] {
-        assert!(
-            insights.iter().all(|i| !i.text.contains(banned)),
-            "{banned} survived"
-        );
+        assert!(insights.iter().all(|i| !i.text.contains(banned)), "{banned} survived");
     }
     assert!(insights.iter().all(|i| i.text != "Andrew"));
     assert!(
-        insights
-            .iter()
-            .all(|i| i.text.split_whitespace().count() >= 19),
+        insights.iter().all(|i| i.text.split_whitespace().count() >= 19),
         "only full paragraphs remain"
     );
 }
@@ -99,17 +83,15 @@ fn seeds_keep_known_paragraphs_verbatim_with_their_lines() {
     assert!(first
         .text
         .starts_with("The White House's Michael Kratsios reframes \"AI sovereignty\""));
-    assert!(first.text.ends_with(
-        "(\"They build it. It's yours.\") rather than remaining dependent on subscriptions."
-    ));
+    assert!(first
+        .text
+        .ends_with("(\"They build it. It's yours.\") rather than remaining dependent on subscriptions."));
     assert_eq!((first.line_start, first.line_end), (1, 1));
     let dear = insights
         .iter()
         .find(|i| i.doc.ends_with("002_4a29f04a0ddfd58e.txt"))
         .expect("002");
-    assert!(dear
-        .text
-        .starts_with("U.S. policies are driving allies away"));
+    assert!(dear.text.starts_with("U.S. policies are driving allies away"));
     assert_eq!(dear.line_start, 2);
 }
 
@@ -140,9 +122,7 @@ fn seeds_boilerplate_is_caught_without_min_words_and_kept_with_keep_all() {
         "min-words alone misses the long titles and the promo sentence"
     );
     assert!(kept.iter().any(|t| t.ends_with("| RiffOn")));
-    assert!(kept
-        .iter()
-        .any(|t| t == "Get your free personalized podcast brief"));
+    assert!(kept.iter().any(|t| t == "Get your free personalized podcast brief"));
     assert!(kept
         .iter()
         .any(|t| t == "We scan new podcasts and send you the top 5 insights daily."));
@@ -175,8 +155,7 @@ fn seeds_split_into_sentences_and_lines() {
         .any(|i| i.text == "The US and China have divergent AI strategies."));
     assert!(sentences
         .iter()
-        .any(|i| i.text
-            == "It's a complex 2x2 matrix: US vs. China and Open Source vs. Closed Source."));
+        .any(|i| i.text == "It's a complex 2x2 matrix: US vs. China and Open Source vs. Closed Source."));
     assert!(sentences.iter().all(|i| !i.text.contains("Keep building")));
     let lines = split_documents(
         &docs,
@@ -185,9 +164,5 @@ fn seeds_split_into_sentences_and_lines() {
             ..SplitOptions::default()
         },
     );
-    assert_eq!(
-        lines.expect("split").len(),
-        43,
-        "seed paragraphs are single lines"
-    );
+    assert_eq!(lines.expect("split").len(), 43, "seed paragraphs are single lines");
 }

@@ -4,11 +4,9 @@ use super::*;
 
 #[test]
 fn a_wrapped_paragraph_is_joined_with_its_line_range() {
-    let text = "Short title\n\nThis paragraph was wrapped by an editor\nat a narrow width, so it spans\nthree lines.\n\nEnd.";
-    let insights = split(
-        doc("w.txt", DocFormat::Text, text),
-        &SplitOptions::default(),
-    );
+    let text =
+        "Short title\n\nThis paragraph was wrapped by an editor\nat a narrow width, so it spans\nthree lines.\n\nEnd.";
+    let insights = split(doc("w.txt", DocFormat::Text, text), &SplitOptions::default());
     assert_eq!(insights.len(), 1);
     assert_eq!(
         insights[0].text,
@@ -54,10 +52,7 @@ fn markdown_bullets_are_insights_and_headings_are_not() {
             "Quoted text that is worth keeping here.",
         ]
     );
-    let items = split(
-        doc("t.md", DocFormat::Markdown, text),
-        &SplitOptions::default(),
-    );
+    let items = split(doc("t.md", DocFormat::Markdown, text), &SplitOptions::default());
     assert_eq!((items[2].line_start, items[2].line_end), (9, 10));
 }
 
@@ -85,19 +80,10 @@ fn sentences_are_not_cut_at_abbreviations_initials_or_decimals() {
 #[test]
 fn sentences_carry_the_lines_they_span() {
     let text = "First sentence is on line one. Second one starts\nhere and ends on line two. Third\nsits on three.";
-    let insights = split(
-        doc("s.txt", DocFormat::Text, text),
-        &mode(SplitMode::Sentence),
-    );
-    let spans: Vec<(usize, usize)> = insights
-        .iter()
-        .map(|i| (i.line_start, i.line_end))
-        .collect();
+    let insights = split(doc("s.txt", DocFormat::Text, text), &mode(SplitMode::Sentence));
+    let spans: Vec<(usize, usize)> = insights.iter().map(|i| (i.line_start, i.line_end)).collect();
     assert_eq!(spans, [(1, 1), (1, 2), (2, 3)]);
-    assert_eq!(
-        insights[1].text,
-        "Second one starts here and ends on line two."
-    );
+    assert_eq!(insights[1].text, "Second one starts here and ends on line two.");
 }
 
 #[test]
@@ -109,10 +95,7 @@ fn line_mode_takes_each_non_empty_line() {
         ..SplitOptions::default()
     };
     let insights = split(doc("l.txt", DocFormat::Text, text), &opts);
-    let got: Vec<(usize, &str)> = insights
-        .iter()
-        .map(|i| (i.line_start, i.text.as_str()))
-        .collect();
+    let got: Vec<(usize, &str)> = insights.iter().map(|i| (i.line_start, i.text.as_str())).collect();
     assert_eq!(
         got,
         [
@@ -170,13 +153,10 @@ fn rules_spare_content_lists_and_long_paragraphs() {
     let text = "Why local models matter:\n\n- Your data stays private\n- No vendor lock-in\n- Predictable costs";
     assert_eq!(
         texts(text, &mode(SplitMode::Paragraph)),
-        [
-            "Your data stays private",
-            "No vendor lock-in",
-            "Predictable costs"
-        ]
+        ["Your data stays private", "No vendor lock-in", "Predictable costs"]
     );
-    let long = "Vendors that send you weekly reports about subscriptions and newsletters tend to see lower churn, because \
+    let long =
+        "Vendors that send you weekly reports about subscriptions and newsletters tend to see lower churn, because \
                 regular contact keeps the product in mind and gives customers a reason to renew when the contract \
                 comes up for review next year.";
     assert_eq!(texts(long, &SplitOptions::default()), [long]);
@@ -208,14 +188,8 @@ fn rule_names_round_trip() {
 fn crlf_documents_split_like_lf_ones() {
     let lf = "Title line\n\nA paragraph that wraps\nover two lines.\n\n- a bullet item here\n";
     let crlf = lf.replace('\n', "\r\n");
-    let a = split(
-        doc("x.md", DocFormat::Markdown, lf),
-        &mode(SplitMode::Paragraph),
-    );
-    let b = split(
-        doc("x.md", DocFormat::Markdown, &crlf),
-        &mode(SplitMode::Paragraph),
-    );
+    let a = split(doc("x.md", DocFormat::Markdown, lf), &mode(SplitMode::Paragraph));
+    let b = split(doc("x.md", DocFormat::Markdown, &crlf), &mode(SplitMode::Paragraph));
     assert_eq!(a, b);
     assert_eq!(a.len(), 2);
     assert!(b.iter().all(|i| !i.text.contains('\r')));
@@ -263,10 +237,7 @@ fn odd_inputs_never_panic_and_lines_stay_in_range() {
                         1 <= insight.line_start && insight.line_start <= insight.line_end,
                         "{text:?}"
                     );
-                    assert!(
-                        insight.line_end <= lines && !insight.text.is_empty(),
-                        "{text:?}"
-                    );
+                    assert!(insight.line_end <= lines && !insight.text.is_empty(), "{text:?}");
                 }
             }
         }

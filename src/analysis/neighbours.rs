@@ -1,0 +1,105 @@
+//! Cross-document neighbours: for each insight, the closest insights in *other* documents.
+
+use rayon::prelude::*;
+
+use crate::index::{top_k, Hit, Index};
+
+/// Numbers the documents of an index (in order of first appearance) and gives each insight its document's number.
+pub fn document_ids(index: &Index) -> Vec<usize> {
+    let docs = index.documents();
+    index
+        .insights
+        .iter()
+        .map(|i| docs.iter().position(|d| *d == i.doc).unwrap_or(0))
+        .collect()
+}
+
+/// For each insight, its at most `k` nearest insights from other documents with score ≥ `min_score`, best first.
+pub fn cross_document_neighbours(index: &Index, k: usize, min_score: f32) -> Vec<Vec<Hit>> {
+    let doc_of = document_ids(index);
+    (0..index.len())
+        .into_par_iter()
+        .map(|i| {
+            let keep = |j: usize| doc_of[j] != doc_of[i];
+            let mut hits = top_k(&index.vectors, index.vectors.row(i), k, &keep);
+            hits.retain(|h| h.score >= min_score);
+            hits
+        })
+        .collect()
+}
+
+/// A link between two insights of different documents.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// The insight that comes first in the corpus.
+    pub a: usize,
+    /// The other insight.
+    pub b: usize,
+    /// Their cosine similarity.
+    pub score: f32,
+}
+
+/// The distinct links among the neighbour lists (each pair once), strongest first.
+pub fn links(neighbours: &[Vec<Hit>]) -> Vec<Link> {
+    let mut out: Vec<Link> = neighbours
+        .iter()
+        .enumerate()
+        .flat_map(|(i, hits)| {
+            hits.iter().map(move |h| Link {
+                a: i.min(h.index),
+                b: i.max(h.index),
+                score: h.score,
+            })
+        })
+        .collect();
+    out.sort_by(|x, y| y.score.total_cmp(&x.score).then((x.a, x.b).cmp(&(y.a, y.b))));
+    out.dedup_by(|x, y| x.a == y.a && x.b == y.b);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexMeta;
+    use crate::insight::Insight;
+    use crate::vectors::Embeddings;
+
+    pub(crate) fn index_of(docs: &[&str], vectors: &[[f32; 2]]) -> Index {
+        let insights = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Insight {
+                doc: d.to_string(),
+                line_start: i + 1,
+                line_end: i + 1,
+                text: format!("text {i}"),
+                source_id: None,
+            })
+            .collect();
+        let mut e = Embeddings::from_flat(2, vectors.iter().flatten().copied().collect());
+        e.normalize();
+        Index {
+            meta: IndexMeta {
+                model_id: "t".into(),
+                weights_sha256: "t".into(),
+                dim: 2,
+                split: "paragraph".into(),
+            },
+            hashes: (0..docs.len()).map(|i| i.to_string()).collect(),
+            insights,
+            vectors: e,
+        }
+    }
+
+    #[test]
+    fn neighbours_come_only_from_other_documents() {
+        let index = index_of(&["a", "a", "b", "c"], &[[1.0, 0.0], [1.0, 0.01], [1.0, 0.1], [0.0, 1.0]]);
+        let n = cross_document_neighbours(&index, 5, 0.5);
+        assert_eq!(n[0].iter().map(|h| h.index).collect::<Vec<_>>(), vec![2], "not its own document, not far c");
+        assert_eq!(n[2].iter().map(|h| h.index).collect::<Vec<_>>(), vec![1, 0]);
+        assert!(n[3].is_empty());
+        let l = links(&n);
+        assert_eq!(l.len(), 2);
+        assert_eq!((l[0].a, l[0].b), (1, 2), "strongest link first");
+    }
+}

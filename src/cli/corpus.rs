@@ -1,0 +1,199 @@
+//! Getting a corpus ready for analysis: documents indexed on the fly (reusing cached vectors), or a saved index.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use insights::document::read_inputs;
+use insights::embed::Embedder;
+use insights::index::{store, BuildStats, Index, IndexMeta};
+use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
+
+use super::progress::Progress;
+use super::ModelArgs;
+
+/// The index file used when neither PATHS nor --index is given.
+pub const DEFAULT_INDEX: &str = "insights.idx";
+/// The most entries the on-the-fly vector cache keeps.
+const CACHE_MAX_ENTRIES: usize = 500_000;
+
+/// How documents are cut into insights.
+#[derive(Args, Debug, Clone)]
+pub struct SplitArgs {
+    /// How to cut documents into insights.
+    #[arg(long = "split", value_enum, default_value_t = SplitChoice::Paragraph, value_name = "MODE")]
+    pub mode: SplitChoice,
+    /// Drop insights with fewer words than this (boilerplate rule `min-words`).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub min_words: usize,
+    /// Turn off one boilerplate rule (repeatable): min-words, title, salutation, sign-off, promo.
+    #[arg(long = "no-rule", value_name = "RULE")]
+    pub no_rule: Vec<Rule>,
+    /// Keep every paragraph: apply no boilerplate rule at all.
+    #[arg(long)]
+    pub keep_all: bool,
+}
+
+/// `--split` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitChoice {
+    /// Blank-line-separated paragraphs (one per line where lines are whole paragraphs); Markdown bullets apart.
+    Paragraph,
+    /// Sentences.
+    Sentence,
+    /// Non-empty lines.
+    Line,
+}
+
+impl SplitArgs {
+    /// The library's split settings.
+    pub fn options(&self) -> SplitOptions {
+        SplitOptions {
+            mode: match self.mode {
+                SplitChoice::Paragraph => SplitMode::Paragraph,
+                SplitChoice::Sentence => SplitMode::Sentence,
+                SplitChoice::Line => SplitMode::Line,
+            },
+            min_words: self.min_words,
+            rules: Rule::ALL.into_iter().filter(|r| !self.no_rule.contains(r)).collect(),
+            keep_all: self.keep_all,
+        }
+    }
+}
+
+/// Where a command's corpus comes from: PATHS to index on the fly, or a saved index.
+#[derive(Args, Debug, Clone)]
+pub struct CorpusArgs {
+    /// Documents to analyse: files, folders (recursive; hidden, ignored and binary files skipped) or `-` for
+    /// standard input. Formats: .txt, .md, .jsonl (a "text" field, optional "id" and "doc"). Without PATHS, the
+    /// index from --index is used.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// A saved index (from `insights index`) to analyse instead of PATHS.
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// An index ready for analysis, and the model when one was loaded.
+pub struct Corpus {
+    /// The insights and their vectors.
+    pub index: Index,
+    /// The model, if loaded (always when PATHS were indexed; with --index only when asked for).
+    pub embedder: Option<Embedder>,
+}
+
+impl CorpusArgs {
+    /// The corpus: PATHS indexed now (reusing cached vectors), or the saved index; `need_model` loads the model
+    /// for a saved index too (to embed queries), checked against the model that made the index.
+    pub fn open(&self, need_model: bool) -> Result<Corpus> {
+        if !self.paths.is_empty() {
+            if self.index.is_some() {
+                bail!("give PATHS or --index FILE, not both");
+            }
+            let embedder = self.model.load_embedder(None)?;
+            let (index, _) = index_paths(&self.paths, &self.split.options(), &embedder, None, self.model.quiet)?;
+            return Ok(Corpus {
+                index,
+                embedder: Some(embedder),
+            });
+        }
+        let path = self.index.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX));
+        if !path.exists() {
+            bail!(
+                "no documents given and no index at {}: pass PATHS (files or folders), or make an index first with \
+                 `insights index PATHS`",
+                path.display()
+            );
+        }
+        let index = store::load(&path)?;
+        let embedder = if need_model {
+            let embedder = self.model.load_embedder(Some(&index.meta.model_id))?;
+            index.check_model(&path, embedder.model_id(), embedder.weights_sha256(), embedder.dim())?;
+            Some(embedder)
+        } else {
+            None
+        };
+        Ok(Corpus { index, embedder })
+    }
+}
+
+/// Reads, splits and embeds PATHS into an index, reusing vectors from `previous` and from the on-the-fly cache,
+/// and updates that cache.
+pub fn index_paths(
+    paths: &[PathBuf],
+    split: &SplitOptions,
+    embedder: &Embedder,
+    previous: Option<&Index>,
+    quiet: bool,
+) -> Result<(Index, BuildStats)> {
+    let loaded = read_inputs(paths)?;
+    if !quiet {
+        for skipped in &loaded.skipped {
+            eprintln!("insights: skipped {}: {}", skipped.path.display(), skipped.reason);
+        }
+    }
+    let insights = split_documents(&loaded.documents, split)?;
+    if insights.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "no insights in {}: every paragraph was empty or dropped as boilerplate (try --keep-all, or a lower \
+             --min-words)",
+            names.join(", ")
+        );
+    }
+    let meta = IndexMeta {
+        model_id: embedder.model_id().to_string(),
+        weights_sha256: embedder.weights_sha256().to_string(),
+        dim: embedder.dim(),
+        split: split.describe(),
+    };
+    let cache_path = cache_path(embedder.weights_sha256());
+    let cache = cache_path.as_deref().and_then(|p| store::load(p).ok());
+    let sources: Vec<&Index> = previous.into_iter().chain(cache.as_ref()).collect();
+    let mut progress = Progress::new("embedding", quiet);
+    let (index, stats) = Index::build(meta, insights, &sources, |texts| {
+        embedder.embed_with_progress(texts, &mut |done, total| progress.update(done, total))
+    })?;
+    if let Some(path) = cache_path.filter(|_| stats.embedded > 0 || cache.is_none()) {
+        if let Err(e) = save_cache(&path, &index, cache.as_ref()) {
+            if !quiet {
+                eprintln!("insights: could not update the vector cache ({e:#}); carrying on");
+            }
+        }
+    }
+    Ok((index, stats))
+}
+
+/// The on-the-fly cache of vectors for this model: `$INSIGHTS_CACHE_DIR`, default `<cache dir>/insights`.
+fn cache_path(weights_sha256: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("INSIGHTS_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::cache_dir().map(|d| d.join("insights")))?;
+    let tag: String = weights_sha256.chars().take(16).collect();
+    Some(dir.join(format!("vectors-{tag}.idx")))
+}
+
+/// Writes the cache: this index's entries, then the old cache's other entries, up to the cap.
+fn save_cache(path: &Path, index: &Index, old: Option<&Index>) -> Result<()> {
+    let mut cache = index.clone();
+    if let Some(old) = old {
+        let have: std::collections::HashSet<&String> = index.hashes.iter().collect();
+        for (i, h) in old.hashes.iter().enumerate() {
+            if cache.len() >= CACHE_MAX_ENTRIES {
+                break;
+            }
+            if !have.contains(h) {
+                cache.insights.push(old.insights[i].clone());
+                cache.hashes.push(h.clone());
+                cache.vectors.push(old.vectors.row(i));
+            }
+        }
+    }
+    store::save(&cache, path).with_context(|| format!("{}", path.display()))
+}

@@ -1,0 +1,230 @@
+//! Terminal text for each command: headings, scores, provenance (`doc:lines`) and wrapped insight texts.
+
+use std::io::{self, Write};
+
+use super::{Report, Style};
+use crate::analysis::documents::DocumentOriginality;
+use crate::analysis::duplicates::{DuplicateGroup, DuplicateKind};
+use crate::analysis::neighbours::Link;
+use crate::analysis::similar::{Similar, Verdict};
+use crate::analysis::topics::Topic;
+use crate::index::{Hit, Index};
+
+fn score(style: &Style, s: f32) -> String {
+    style.green(&format!("{s:.2}"))
+}
+
+fn location(style: &Style, index: &Index, i: usize) -> String {
+    style.dim(&index.insights[i].location())
+}
+
+/// The answer to `insights similar`.
+pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, result: &Similar) -> io::Result<()> {
+    writeln!(out, "{}", style.bold(&format!("\"{}\"", Style::clip(query, style.width.saturating_sub(2)))))?;
+    match &result.verdict {
+        Verdict::SaidBefore(h) => writeln!(
+            out,
+            "{} score {} with {}",
+            style.yellow("Said before:"),
+            score(style, h.score),
+            location(style, index, h.index)
+        )?,
+        Verdict::NotSaidBefore(Some(h)) => writeln!(
+            out,
+            "{} the closest insight scores {} ({})",
+            style.green("Not said before:"),
+            score(style, h.score),
+            location(style, index, h.index)
+        )?,
+        Verdict::NotSaidBefore(None) => writeln!(out, "{} the index is empty", style.green("Not said before:"))?,
+    }
+    if result.hits.is_empty() {
+        return writeln!(out, "{}", style.dim("No insight reaches the minimum score."));
+    }
+    for (rank, h) in result.hits.iter().enumerate() {
+        writeln!(out, "{:>3}. {}  {}", rank + 1, score(style, h.score), location(style, index, h.index))?;
+        writeln!(out, "{}", style.wrap(&index.insights[h.index].text, "       "))?;
+    }
+    Ok(())
+}
+
+/// `insights neighbors`: each insight that has neighbours in other documents.
+pub fn neighbours(out: &mut dyn Write, style: &Style, index: &Index, neighbours: &[Vec<Hit>]) -> io::Result<()> {
+    let with = neighbours.iter().filter(|n| !n.is_empty()).count();
+    writeln!(
+        out,
+        "{}",
+        style.bold(&format!("{with} of {} insights have neighbours in other documents", index.len()))
+    )?;
+    for (i, hits) in neighbours.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+        writeln!(out)?;
+        writeln!(out, "{}", location(style, index, i))?;
+        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[i].text, 240), "  "))?;
+        for h in hits {
+            writeln!(out, "    {}  {}", score(style, h.score), location(style, index, h.index))?;
+            let clipped = Style::clip(&index.insights[h.index].text, style.width.saturating_sub(10));
+            writeln!(out, "          {}", style.dim(&clipped))?;
+        }
+    }
+    Ok(())
+}
+
+fn kind_label(kind: DuplicateKind) -> &'static str {
+    match kind {
+        DuplicateKind::Verbatim => "verbatim",
+        DuplicateKind::NearVerbatim => "near-verbatim",
+        DuplicateKind::Paraphrase => "paraphrase",
+    }
+}
+
+/// `insights duplicates`: each group, its kind, its text and where it appears.
+pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[DuplicateGroup]) -> io::Result<()> {
+    if groups.is_empty() {
+        return writeln!(out, "{}", style.bold("No insight is repeated across documents."));
+    }
+    writeln!(out, "{}", style.bold(&format!("{} groups of insights repeated across documents", groups.len())))?;
+    for (n, g) in groups.iter().enumerate() {
+        let docs: std::collections::BTreeSet<&str> = g.members.iter().map(|&m| index.insights[m].doc.as_str()).collect();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {} in {} documents (score {})",
+            style.bold(&format!("{}.", n + 1)),
+            style.cyan(kind_label(g.kind)),
+            docs.len(),
+            score(style, g.score)
+        )?;
+        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[g.members[0]].text, 300), "   "))?;
+        for &m in &g.members {
+            writeln!(out, "   - {}", location(style, index, m))?;
+        }
+    }
+    Ok(())
+}
+
+/// `insights clusters`: each topic with keywords, representative and members.
+pub fn topics(out: &mut dyn Write, style: &Style, index: &Index, topics: &[Topic], unclustered: &[usize]) -> io::Result<()> {
+    writeln!(out, "{}", style.bold(&format!("{} topics over {} insights", topics.len(), index.len())))?;
+    for t in topics {
+        writeln!(out)?;
+        topic_heading(out, style, t)?;
+        writeln!(out, "{}", style.wrap(&index.insights[t.representative].text, "   "))?;
+        for &m in &t.members {
+            let clipped = Style::clip(&index.insights[m].text, style.width.saturating_sub(40).max(30));
+            writeln!(out, "   - {}  {}", location(style, index, m), style.dim(&clipped))?;
+        }
+    }
+    if !unclustered.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", style.bold(&format!("Unclustered ({})", unclustered.len())))?;
+        for &m in unclustered {
+            writeln!(out, "   - {}", location(style, index, m))?;
+        }
+    }
+    Ok(())
+}
+
+fn topic_heading(out: &mut dyn Write, style: &Style, t: &Topic) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {}  {}",
+        style.bold(&format!("Topic {}", t.id)),
+        style.dim(&format!("({} insights, {} documents)", t.members.len(), t.documents.len())),
+        style.cyan(&t.keywords.join(", "))
+    )
+}
+
+fn links(out: &mut dyn Write, style: &Style, index: &Index, links: &[Link]) -> io::Result<()> {
+    for l in links {
+        writeln!(
+            out,
+            "  {}  {}  <->  {}",
+            score(style, l.score),
+            location(style, index, l.a),
+            location(style, index, l.b)
+        )?;
+        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[l.a].text, 200), "        "))?;
+    }
+    Ok(())
+}
+
+fn originality(out: &mut dyn Write, style: &Style, index: &Index, docs: &[DocumentOriginality]) -> io::Result<()> {
+    for d in docs {
+        let share = if d.insights == 0 { 0.0 } else { 100.0 * d.original as f64 / d.insights as f64 };
+        writeln!(
+            out,
+            "  {}  {} of {} insights original ({share:.0}%)",
+            style.bold(&d.doc),
+            d.original,
+            d.insights
+        )?;
+        for r in &d.repeats {
+            let first = if r.first == r.insight {
+                "first appeared here".to_string()
+            } else {
+                format!("first in {}", index.insights[r.first].location())
+            };
+            let clipped = Style::clip(&index.insights[r.insight].text, 60);
+            writeln!(
+                out,
+                "    {} line {}: {}  {}",
+                style.yellow("repeat"),
+                index.insights[r.insight].line_start,
+                style.dim(&first),
+                style.dim(&format!("\"{clipped}\""))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `insights report`: the corpus summary, topics, strongest links, duplicates and per-document originality.
+pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> io::Result<()> {
+    let docs = index.documents();
+    writeln!(out, "{}", style.bold("Corpus"))?;
+    writeln!(
+        out,
+        "  {} documents, {} insights, {} topics  {}",
+        docs.len(),
+        index.len(),
+        r.topics.len(),
+        style.dim(&format!("(model {}, split {})", index.meta.model_id, index.meta.split))
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{}", style.bold("Topics"))?;
+    for t in r.topics {
+        write!(out, "  ")?;
+        topic_heading(out, style, t)?;
+        let rep = Style::clip(&index.insights[t.representative].text, 220);
+        writeln!(out, "{}", style.wrap(&rep, "     "))?;
+        writeln!(out, "     {}", style.dim(&format!("in: {}", t.documents.join(", "))))?;
+    }
+    if !r.unclustered.is_empty() {
+        writeln!(out, "  Unclustered: {} insights", r.unclustered.len())?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", style.bold("Strongest links across documents"))?;
+    if r.links.is_empty() {
+        writeln!(out, "  none above the minimum score")?;
+    }
+    links(out, style, index, r.links)?;
+    writeln!(out)?;
+    writeln!(out, "{}", style.bold("Repeated across documents"))?;
+    if r.duplicates.is_empty() {
+        writeln!(out, "  no insight is repeated across documents")?;
+    }
+    for g in r.duplicates {
+        let locs: Vec<String> = g.members.iter().map(|&m| index.insights[m].location()).collect();
+        writeln!(
+            out,
+            "  {} x{}  {}",
+            style.cyan(kind_label(g.kind)),
+            g.members.len(),
+            style.dim(&locs.join("  "))
+        )?;
+        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[g.members[0]].text, 160), "     "))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", style.bold("Documents"))?;
+    originality(out, style, index, r.originality)
+}
