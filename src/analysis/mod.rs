@@ -5,3 +5,6 @@
 pub mod cluster;
 pub mod duplicates;
 pub mod keywords;
+pub mod kmeans;
+pub mod merge;
+pub mod stopwords;

@@ -23,6 +23,9 @@ pub struct SplitOptions {
 }
 
 /// Splits every document into insights, in document order.
-pub fn split_documents(_docs: &[Document], _opts: &SplitOptions) -> Result<Vec<Insight>, ReadError> {
+pub fn split_documents(
+    _docs: &[Document],
+    _opts: &SplitOptions,
+) -> Result<Vec<Insight>, ReadError> {
     todo!()
 }
