@@ -1,1 +1,398 @@
-//! duplicates (in progress)
+//! Cross-document duplicate groups: verbatim copies, near-verbatim copies (small edits) and paraphrases.
+//!
+//! Verbatim copies are found by exact equality of normalised text (no candidate pair needed). Near-verbatim copies
+//! and paraphrases come from candidate pairs of a nearest-neighbour search: a pair of insights from different
+//! documents is a near-verbatim link when its word-level edit similarity reaches
+//! [`DuplicateOptions::near_verbatim_min_overlap`], else a paraphrase link when its cosine reaches
+//! [`DuplicateOptions::paraphrase_min_score`]. Groups are the connected components of all links (union-find), so
+//! every insight is in at most one group, and a group's kind is that of its weakest link.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::insight::Insight;
+
+/// How close the members of a duplicate group are, from closest to loosest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuplicateKind {
+    /// Identical text after normalisation (case, whitespace runs, typographic quotes and dashes).
+    Verbatim,
+    /// The same text with small edits: word-level edit similarity at least `near_verbatim_min_overlap`.
+    NearVerbatim,
+    /// The same point in other words: cosine at least `paraphrase_min_score`, little lexical overlap.
+    Paraphrase,
+}
+
+/// Thresholds of [`group_duplicates`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateOptions {
+    /// Smallest cosine for a paraphrase link. Default 0.85: all-MiniLM-L6-v2 gives true paraphrases about
+    /// 0.85-0.95, while distinct arguments on one topic stay below about 0.8 (the seed corpus, all on one topic, tops
+    /// out at 0.77 between different paragraphs).
+    pub paraphrase_min_score: f32,
+    /// Smallest word-level edit similarity, `1 - word_edit_distance / max(word_count)`, for a near-verbatim link.
+    /// Default 0.8: at most one word in five inserted, deleted or replaced.
+    pub near_verbatim_min_overlap: f32,
+}
+
+impl Default for DuplicateOptions {
+    fn default() -> Self {
+        Self {
+            paraphrase_min_score: 0.85,
+            near_verbatim_min_overlap: 0.8,
+        }
+    }
+}
+
+/// A set of insights from at least two documents that say the same thing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateGroup {
+    /// The weakest kind of link that holds the group together.
+    pub kind: DuplicateKind,
+    /// Indices into the insights, increasing.
+    pub members: Vec<usize>,
+    /// The lowest cosine among the links that join the group, strongest links first (1 for a verbatim group, whose
+    /// texts are identical): every member is connected to every other by links at least this similar.
+    pub score: f32,
+}
+
+/// Text as compared for verbatim copies: lowercase, typographic quotes and dashes made ASCII, whitespace runs
+/// collapsed to one space, trimmed.
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            match c {
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => {
+                    out.push('\'')
+                }
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '«' | '»' => {
+                    out.push('"')
+                }
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
+                _ => out.extend(c.to_lowercase()),
+            }
+        }
+    }
+    out
+}
+
+/// Word-level edit similarity: `1 - levenshtein(words_a, words_b) / max(len)`, over lowercase alphanumeric words.
+/// Two texts without words are identical (1).
+pub fn word_similarity(a: &str, b: &str) -> f32 {
+    edit_similarity(&words(a), &words(b), 0.0)
+}
+
+/// Hashes of the lowercase alphanumeric words of `text`, in order.
+fn words(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            // FNV-1a over the lowercase characters.
+            w.chars()
+                .flat_map(char::to_lowercase)
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, c| {
+                    (h ^ c as u64).wrapping_mul(0x0000_0100_0000_01B3)
+                })
+        })
+        .collect()
+}
+
+/// `1 - levenshtein(a, b) / max(|a|, |b|)`; returns 0 early when it provably stays below `floor`.
+fn edit_similarity(a: &[u64], b: &[u64], floor: f32) -> f32 {
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    // Every word of the longer text not matched in the shorter one costs at least one edit.
+    let mut bag: HashMap<u64, i64> = HashMap::new();
+    for w in a {
+        *bag.entry(*w).or_insert(0) += 1;
+    }
+    let mut common = 0usize;
+    for w in b {
+        if let Some(n) = bag.get_mut(w).filter(|n| **n > 0) {
+            *n -= 1;
+            common += 1;
+        }
+    }
+    if (common as f32) / (longest as f32) < floor {
+        return 0.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(x != y);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    1.0 - prev[b.len()] as f32 / longest as f32
+}
+
+/// Union-find over insight indices; the smaller root survives, so components are independent of link order.
+struct Components {
+    parent: Vec<usize>,
+    kind: Vec<DuplicateKind>,
+    score: Vec<f32>,
+}
+
+impl Components {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    /// Joins the components of `a` and `b` unless they are one already (then the link is redundant and ignored).
+    fn link(&mut self, a: usize, b: usize, kind: DuplicateKind, score: f32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (lo, hi) = (ra.min(rb), ra.max(rb));
+        let k = kind.max(self.kind[lo]).max(self.kind[hi]);
+        let s = score.min(self.score[lo]).min(self.score[hi]);
+        self.parent[hi] = lo;
+        self.kind[lo] = k;
+        self.score[lo] = s;
+    }
+}
+
+/// Groups cross-document duplicates among `insights`, given candidate `pairs` `(i, j, cosine)` from a
+/// nearest-neighbour search.
+///
+/// 1. Insights whose [`normalize_text`] is identical are linked (verbatim, score 1), whatever their documents.
+/// 2. Each pair of insights from different documents, not already identical, is a near-verbatim link when its
+///    [`word_similarity`] reaches `near_verbatim_min_overlap`, else a paraphrase link when its cosine reaches
+///    `paraphrase_min_score`, else nothing. Pairs within one document, out of range or with a NaN score are ignored.
+/// 3. Groups are the connected components of all links; a component is kept only when its members come from at
+///    least two documents. Links are joined strongest first (verbatim, near-verbatim, paraphrase; higher cosine
+///    first), skipping those that join nothing new, so a group's kind is the weakest kind of link it needs to hold
+///    together, and its score the lowest cosine among the links that joined it (1 for verbatim links).
+///
+/// Groups are sorted by decreasing size, then by first member. Paraphrase links chain: A~B and B~C put A and C in
+/// one group even when A and C are less similar; the score then shows the weakest link.
+pub fn group_duplicates(
+    insights: &[Insight],
+    pairs: &[(usize, usize, f32)],
+    opts: &DuplicateOptions,
+) -> Vec<DuplicateGroup> {
+    let n = insights.len();
+    let mut comp = Components {
+        parent: (0..n).collect(),
+        kind: vec![DuplicateKind::Verbatim; n],
+        score: vec![1.0; n],
+    };
+    let norm: Vec<String> = insights
+        .par_iter()
+        .map(|x| normalize_text(&x.text))
+        .collect();
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, t) in norm.iter().enumerate() {
+        match first.get(t.as_str()) {
+            Some(&f) => comp.link(f, i, DuplicateKind::Verbatim, 1.0),
+            None => {
+                first.insert(t.as_str(), i);
+            }
+        }
+    }
+    let mut candidates: Vec<(usize, usize, f32)> = pairs
+        .iter()
+        .filter(|&&(i, j, s)| {
+            i < n && j < n && i != j && !s.is_nan() && insights[i].doc != insights[j].doc
+        })
+        .filter(|&&(i, j, _)| norm[i] != norm[j])
+        .map(|&(i, j, s)| (i.min(j), i.max(j), s))
+        .collect();
+    candidates.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.total_cmp(&b.2)));
+    candidates.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    let links: Vec<Option<(usize, usize, DuplicateKind, f32)>> = candidates
+        .par_iter()
+        .map(|&(i, j, s)| {
+            let floor = opts.near_verbatim_min_overlap;
+            if edit_similarity(&words(&insights[i].text), &words(&insights[j].text), floor) >= floor
+            {
+                Some((i, j, DuplicateKind::NearVerbatim, s))
+            } else if s >= opts.paraphrase_min_score {
+                Some((i, j, DuplicateKind::Paraphrase, s))
+            } else {
+                None
+            }
+        })
+        .collect();
+    // Strongest links first (Kruskal): a component's kind and score are those of the weakest link it needs.
+    let mut links: Vec<_> = links.into_iter().flatten().collect();
+    links.sort_by(|a, b| {
+        a.2.cmp(&b.2)
+            .then(b.3.total_cmp(&a.3))
+            .then((a.0, a.1).cmp(&(b.0, b.1)))
+    });
+    for (i, j, kind, s) in links {
+        comp.link(i, j, kind, s);
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..n {
+        let r = comp.find(i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut out: Vec<DuplicateGroup> = groups
+        .into_iter()
+        .filter(|(_, m)| m.iter().any(|&i| insights[i].doc != insights[m[0]].doc))
+        .map(|(r, members)| DuplicateGroup {
+            kind: comp.kind[r],
+            members,
+            score: comp.score[r],
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.members[0].cmp(&b.members[0]))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ins(doc: &str, text: &str) -> Insight {
+        Insight {
+            doc: doc.into(),
+            line_start: 1,
+            line_end: 1,
+            text: text.into(),
+            source_id: None,
+        }
+    }
+
+    fn run(insights: &[Insight], pairs: &[(usize, usize, f32)]) -> Vec<DuplicateGroup> {
+        group_duplicates(insights, pairs, &DuplicateOptions::default())
+    }
+
+    #[test]
+    fn verbatim_ignores_case_whitespace_and_typographic_quotes() {
+        let v = [
+            ins(
+                "a",
+                "AI  sovereignty is \u{201C}owning\u{201D} the stack \u{2014} it\u{2019}s yours.",
+            ),
+            ins("b", "ai sovereignty is \"owning\" the\nstack - it's yours."),
+            ins("c", "Something else entirely."),
+        ];
+        let g = run(&v, &[]);
+        assert_eq!(g.len(), 1);
+        assert_eq!(
+            (g[0].kind, g[0].members.clone(), g[0].score),
+            (DuplicateKind::Verbatim, vec![0, 1], 1.0)
+        );
+    }
+
+    #[test]
+    fn one_changed_word_is_near_verbatim_but_not_in_a_short_text() {
+        let long = "The US is pouring capital into massive compute clusters to build ever larger proprietary models";
+        let edited = "The US is pouring money into massive compute clusters to build ever larger proprietary models";
+        let v = [
+            ins("a", long),
+            ins("b", edited),
+            ins("a", "Chips are good"),
+            ins("b", "Chips are bad"),
+        ];
+        let g = run(&v, &[(0, 1, 0.97), (2, 3, 0.5)]);
+        assert_eq!(g.len(), 1);
+        assert_eq!(
+            (g[0].kind, g[0].members.clone(), g[0].score),
+            (DuplicateKind::NearVerbatim, vec![0, 1], 0.97)
+        );
+        assert!((word_similarity(long, edited) - (1.0 - 1.0 / 15.0)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn paraphrase_needs_a_high_cosine() {
+        let v = [
+            ins("a", "Nations want to own their AI hardware."),
+            ins(
+                "b",
+                "Countries wish to control the chips their models run on.",
+            ),
+            ins("c", "Open models will become a commodity."),
+        ];
+        let g = run(&v, &[(0, 1, 0.9), (1, 2, 0.7)]);
+        assert_eq!(g.len(), 1);
+        assert_eq!(
+            (g[0].kind, g[0].members.clone(), g[0].score),
+            (DuplicateKind::Paraphrase, vec![0, 1], 0.9)
+        );
+    }
+
+    #[test]
+    fn same_document_pairs_are_ignored() {
+        let v = [
+            ins("a", "Alpha beta."),
+            ins("a", "ALPHA   beta."),
+            ins("a", "Gamma delta."),
+            ins("b", "Epsilon."),
+        ];
+        assert!(run(&v, &[(0, 2, 0.99), (2, 1, 0.99)]).is_empty());
+    }
+
+    #[test]
+    fn a_group_takes_the_weakest_link_it_needs() {
+        let v = [
+            ins("a", "one two three four five six seven eight nine ten"),
+            ins("b", "One two three four five six seven eight nine ten"),
+            ins("c", "one two three four five six seven eight nine eleven"),
+            ins("d", "completely different words said the same way"),
+        ];
+        // 0=1 verbatim; 2 near-verbatim of 1; 3 paraphrase of 2; the weak 0-3 link is redundant.
+        let g = run(
+            &v,
+            &[(1, 2, 0.95), (2, 3, 0.88), (0, 3, 0.86), (0, 2, 0.96)],
+        );
+        assert_eq!(g.len(), 1);
+        assert_eq!(
+            (g[0].kind, g[0].members.clone(), g[0].score),
+            (DuplicateKind::Paraphrase, vec![0, 1, 2, 3], 0.88)
+        );
+        let g = run(&v[..3], &[(1, 2, 0.95), (0, 2, 0.96)]);
+        assert_eq!((g[0].kind, g[0].score), (DuplicateKind::NearVerbatim, 0.96));
+    }
+
+    #[test]
+    fn groups_are_ordered_by_size_then_first_member_and_bad_pairs_are_safe() {
+        let v = [
+            ins("a", "x y"),
+            ins("a", "p q"),
+            ins("b", "p q"),
+            ins("b", "x y"),
+            ins("c", "x y"),
+        ];
+        let pairs = [(0, 99, 1.0), (1, 1, 1.0), (1, 3, f32::NAN)];
+        let g = run(&v, &pairs);
+        let members: Vec<Vec<usize>> = g.iter().map(|g| g.members.clone()).collect();
+        assert_eq!(members, vec![vec![0, 3, 4], vec![1, 2]]);
+        assert!(run(&[], &pairs).is_empty());
+    }
+
+    #[test]
+    fn kinds_serialise_in_kebab_case() {
+        let s = serde_json::to_string(&[
+            DuplicateKind::Verbatim,
+            DuplicateKind::NearVerbatim,
+            DuplicateKind::Paraphrase,
+        ]);
+        assert_eq!(s.unwrap(), r#"["verbatim","near-verbatim","paraphrase"]"#);
+    }
+}

@@ -1,0 +1,242 @@
+//! Spherical k-means (cosine) with greedy k-means++ seeding, deterministic for a given seed.
+//!
+//! Every step is reproducible whatever the number of threads: parallel loops only map one item to one result, and
+//! every sum is taken sequentially in index order (per cluster, in parallel across clusters).
+
+use rayon::prelude::*;
+
+use crate::vectors::{dot, normalize_in_place, Embeddings};
+
+/// SplitMix64: a tiny, fast, seedable pseudo-random generator (Steele, Lea & Flood 2014).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator whose stream depends only on `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform float in `[0, 1)`.
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A uniform integer in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+}
+
+/// `m` distinct indices drawn uniformly from `0..n` (all of them when `m >= n`), in increasing order.
+pub fn sample_indices(n: usize, m: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    if m < n {
+        for i in 0..m {
+            let j = i + rng.below(n - i);
+            idx.swap(i, j);
+        }
+        idx.truncate(m);
+        idx.sort_unstable();
+    }
+    idx
+}
+
+/// The outcome of one k-means run.
+#[derive(Debug, Clone)]
+pub struct KMeans {
+    /// Unit centroids, one row per cluster.
+    pub centroids: Embeddings,
+    /// The cluster of every row.
+    pub assign: Vec<usize>,
+    /// Sum over rows of the cosine to their centroid (higher is better).
+    pub objective: f64,
+}
+
+/// Index and cosine of the centroid closest to `x` (ties go to the lowest index).
+pub fn nearest(x: &[f32], centroids: &Embeddings) -> (usize, f32) {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (c, row) in centroids.rows().enumerate() {
+        let s = dot(x, row);
+        if s > best.1 {
+            best = (c, s);
+        }
+    }
+    best
+}
+
+/// Greedy k-means++ seeding on the cosine distance `1 - cos` (for unit vectors, half the squared Euclidean distance,
+/// so this is the usual D² weighting), trying `2 + ln k` candidates per step and keeping the one that lowers the
+/// total distance most, as scikit-learn does.
+pub fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embeddings {
+    let n = data.len();
+    let mut centroids = Embeddings::empty(data.dim());
+    if n == 0 || k == 0 {
+        return centroids;
+    }
+    let trials = 2 + (k as f64).ln().floor() as usize;
+    let first = rng.below(n);
+    centroids.push(data.row(first));
+    let mut dist: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|i| (1.0 - dot(data.row(i), data.row(first)) as f64).max(0.0))
+        .collect();
+    while centroids.len() < k {
+        let total: f64 = dist.iter().sum();
+        let mut best: Option<(f64, Vec<f64>, usize)> = None;
+        for _ in 0..trials {
+            let cand = if total > 0.0 {
+                pick_weighted(&dist, total, rng.next_f64() * total)
+            } else {
+                rng.below(n)
+            };
+            let new_dist: Vec<f64> = (0..n)
+                .into_par_iter()
+                .map(|i| dist[i].min((1.0 - dot(data.row(i), data.row(cand)) as f64).max(0.0)))
+                .collect();
+            let pot: f64 = new_dist.iter().sum();
+            if best.as_ref().is_none_or(|b| pot < b.0) {
+                best = Some((pot, new_dist, cand));
+            }
+        }
+        if let Some((_, new_dist, cand)) = best {
+            centroids.push(data.row(cand));
+            dist = new_dist;
+        }
+    }
+    centroids
+}
+
+/// The index where the running sum of `w` first exceeds `target` (the last positive weight if rounding runs out).
+fn pick_weighted(w: &[f64], total: f64, target: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last = 0;
+    for (i, &x) in w.iter().enumerate() {
+        if x > 0.0 {
+            acc += x;
+            last = i;
+            if acc > target.min(total) {
+                return i;
+            }
+        }
+    }
+    last
+}
+
+/// Normalised member sums: the spherical centroid of each of `k` clusters (zero when a cluster is empty).
+pub fn centroids_of(data: &Embeddings, assign: &[usize], k: usize) -> Embeddings {
+    let members = members_of(assign, k);
+    let dim = data.dim();
+    let rows: Vec<Vec<f32>> = members
+        .par_iter()
+        .map(|m| {
+            let mut acc = vec![0.0f64; dim];
+            for &i in m {
+                for (a, &x) in acc.iter_mut().zip(data.row(i)) {
+                    *a += x as f64;
+                }
+            }
+            let mut row: Vec<f32> = acc.iter().map(|&a| a as f32).collect();
+            normalize_in_place(&mut row);
+            row
+        })
+        .collect();
+    Embeddings::from_flat(dim.max(1), rows.concat())
+}
+
+/// The members of each of `k` clusters, in increasing index order.
+pub fn members_of(assign: &[usize], k: usize) -> Vec<Vec<usize>> {
+    let mut members = vec![Vec::new(); k];
+    for (i, &c) in assign.iter().enumerate() {
+        if c < k {
+            members[c].push(i);
+        }
+    }
+    members
+}
+
+/// Lloyd iterations from `centroids` until no row changes cluster or `max_iter` is reached. Empty clusters are
+/// refilled with the rows farthest from their centroids (taken from clusters that keep at least one member), so when
+/// there are at least `k` rows every cluster ends non-empty.
+pub fn lloyd(data: &Embeddings, mut centroids: Embeddings, max_iter: usize) -> KMeans {
+    let n = data.len();
+    let k = centroids.len();
+    let mut assign = vec![usize::MAX; n];
+    for _ in 0..max_iter.max(1) {
+        let near: Vec<(usize, f32)> = (0..n)
+            .into_par_iter()
+            .map(|i| nearest(data.row(i), &centroids))
+            .collect();
+        let mut new_assign: Vec<usize> = near.iter().map(|p| p.0).collect();
+        refill_empty(&mut new_assign, &near, k);
+        let changed = new_assign != assign;
+        assign = new_assign;
+        centroids = centroids_of(data, &assign, k);
+        if !changed {
+            break;
+        }
+    }
+    let objective = (0..n)
+        .into_par_iter()
+        .map(|i| dot(data.row(i), centroids.row(assign[i])) as f64)
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum();
+    KMeans {
+        centroids,
+        assign,
+        objective,
+    }
+}
+
+/// Moves the worst-fitting rows of populous clusters into empty ones, deterministically.
+fn refill_empty(assign: &mut [usize], near: &[(usize, f32)], k: usize) {
+    let mut sizes = vec![0usize; k];
+    for &c in assign.iter() {
+        sizes[c] += 1;
+    }
+    if sizes.iter().all(|&s| s > 0) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..assign.len()).collect();
+    order.sort_by(|&a, &b| near[a].1.total_cmp(&near[b].1).then(a.cmp(&b)));
+    let mut next = order.into_iter();
+    for c in 0..k {
+        if sizes[c] > 0 {
+            continue;
+        }
+        for i in next.by_ref() {
+            let from = assign[i];
+            if sizes[from] > 1 {
+                sizes[from] -= 1;
+                sizes[c] = 1;
+                assign[i] = c;
+                break;
+            }
+        }
+    }
+}
+
+/// The best (highest objective) of `restarts` seeded runs; ties keep the earliest run.
+pub fn best_of(data: &Embeddings, k: usize, restarts: usize, seed: u64, max_iter: usize) -> KMeans {
+    let mut rng = Rng::new(seed);
+    let mut best: Option<KMeans> = None;
+    for _ in 0..restarts.max(1) {
+        let mut run_rng = Rng::new(rng.next_u64());
+        let init = seed_plus_plus(data, k, &mut run_rng);
+        let run = lloyd(data, init, max_iter);
+        if best.as_ref().is_none_or(|b| run.objective > b.objective) {
+            best = Some(run);
+        }
+    }
+    best.unwrap_or_else(|| lloyd(data, Embeddings::empty(data.dim()), 1))
+}
