@@ -43,11 +43,7 @@ fn main() -> Result<()> {
         let start = Instant::now();
         let c = cluster(&vectors, &opts);
         let secs = start.elapsed().as_secs_f64();
-        let pred: Vec<usize> = c
-            .assignments
-            .iter()
-            .map(|a| a.unwrap_or(usize::MAX))
-            .collect();
+        let pred: Vec<usize> = c.assignments.iter().map(|a| a.unwrap_or(usize::MAX)).collect();
         let dropped = c.assignments.iter().filter(|a| a.is_none()).count();
         println!(
             "{name:>5}: k={:>3} NMI={:.4} dropped={} time={:.2}s sizes={:?}",
@@ -58,11 +54,7 @@ fn main() -> Result<()> {
             c.sizes
         );
         if !c.k_scores.is_empty() {
-            let curve: Vec<String> = c
-                .k_scores
-                .iter()
-                .map(|(k, s)| format!("{k}:{s:.4}"))
-                .collect();
+            let curve: Vec<String> = c.k_scores.iter().map(|(k, s)| format!("{k}:{s:.4}")).collect();
             println!("       silhouette by k: {}", curve.join(" "));
         }
     }
@@ -73,13 +65,8 @@ fn main() -> Result<()> {
 fn read_vectors(path: &str) -> Result<Embeddings> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
     let mut out: Option<Embeddings> = None;
-    for (no, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("{path}:{}", no + 1))?;
+    for (no, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("{path}:{}", no + 1))?;
         let row: Vec<f32> = v["embedding"]
             .as_array()
             .with_context(|| format!("{path}:{}: no embedding", no + 1))?
@@ -88,12 +75,7 @@ fn read_vectors(path: &str) -> Result<Embeddings> {
             .collect();
         let e = out.get_or_insert_with(|| Embeddings::empty(row.len().max(1)));
         if row.len() != e.dim() {
-            bail!(
-                "{path}:{}: dimension {} instead of {}",
-                no + 1,
-                row.len(),
-                e.dim()
-            );
+            bail!("{path}:{}: dimension {} instead of {}", no + 1, row.len(), e.dim());
         }
         e.push(&row);
     }
@@ -107,13 +89,8 @@ fn read_labels(path: &str) -> Result<Vec<usize>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
     let mut ids = BTreeMap::new();
     let mut out = Vec::new();
-    for (no, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("{path}:{}", no + 1))?;
+    for (no, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("{path}:{}", no + 1))?;
         let label = v["label"]
             .as_str()
             .with_context(|| format!("{path}:{}: no label", no + 1))?

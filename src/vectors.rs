@@ -23,11 +23,7 @@ impl Embeddings {
     /// Rows are taken as they are; use [`Embeddings::normalize`] where they may not be unit length yet.
     pub fn from_flat(dim: usize, data: Vec<f32>) -> Self {
         assert!(dim > 0, "embedding dimension must be positive");
-        assert_eq!(
-            data.len() % dim,
-            0,
-            "buffer length is not a multiple of dim"
-        );
+        assert_eq!(data.len() % dim, 0, "buffer length is not a multiple of dim");
         Self { dim, data }
     }
 

@@ -5,9 +5,7 @@
 //! is scored by a sampled silhouette, the best-scoring level wins, and its clusters are refined by k-means on all
 //! items. Nothing costs more than O(n·k·iterations) plus a bounded sample; no n×n matrix is ever built.
 
-use crate::analysis::kmeans::{
-    best_of, centroids_of, lloyd, members_of, sample_indices, KMeans, Rng,
-};
+use crate::analysis::kmeans::{best_of, centroids_of, lloyd, members_of, sample_indices, KMeans, Rng};
 use crate::analysis::merge::{apply_merges, silhouettes, ward};
 use crate::vectors::{dot, Embeddings};
 
@@ -92,10 +90,7 @@ pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
         };
     }
     let (fit, k_scores) = match opts.k {
-        Some(k) => (
-            fit_fixed(vectors, k.clamp(1, n), opts, opts.seed),
-            Vec::new(),
-        ),
+        Some(k) => (fit_fixed(vectors, k.clamp(1, n), opts, opts.seed), Vec::new()),
         None => fit_auto(vectors, opts),
     };
     finish(vectors, fit, k_scores)
@@ -122,10 +117,7 @@ fn fit_auto(data: &Embeddings, opts: &ClusterOptions) -> (KMeans, Vec<(usize, f6
     if fine_k <= lo {
         return (fine, vec![]);
     }
-    let sizes: Vec<usize> = members_of(&fine.assign, fine_k)
-        .iter()
-        .map(Vec::len)
-        .collect();
+    let sizes: Vec<usize> = members_of(&fine.assign, fine_k).iter().map(Vec::len).collect();
     let sums = sums_of(data, &fine.assign, fine_k);
     let merges = ward(&sizes, &sums);
     let mut rng = Rng::new(opts.seed ^ 0x2545_F491_4F6C_DD1D);
@@ -133,20 +125,13 @@ fn fit_auto(data: &Embeddings, opts: &ClusterOptions) -> (KMeans, Vec<(usize, f6
     let mut curve = silhouettes(data, &sample, &fine.assign, fine_k, &merges);
     curve.retain(|&(k, _)| k >= lo && k <= fine_k);
     curve.sort_by_key(|&(k, _)| k);
-    let Some(&(best_k, _)) = curve
-        .iter()
-        .fold(None, |best: Option<&(usize, f64)>, c| match best {
-            Some(b) if b.1 >= c.1 => Some(b),
-            _ => Some(c),
-        })
-    else {
+    let Some(&(best_k, _)) = curve.iter().fold(None, |best: Option<&(usize, f64)>, c| match best {
+        Some(b) if b.1 >= c.1 => Some(b),
+        _ => Some(c),
+    }) else {
         return (fine, curve);
     };
-    let steps = sizes
-        .iter()
-        .filter(|&&s| s > 0)
-        .count()
-        .saturating_sub(best_k);
+    let steps = sizes.iter().filter(|&&s| s > 0).count().saturating_sub(best_k);
     let group = apply_merges(fine_k, &merges[..steps.min(merges.len())]);
     let coarse: Vec<usize> = fine.assign.iter().map(|&c| group[c]).collect();
     let k = group.iter().max().map_or(1, |&m| m + 1);
@@ -220,9 +205,8 @@ pub fn nmi(a: &[usize], b: &[usize]) -> f64 {
         return 1.0;
     }
     let nf = n as f64;
-    let entropy = |m: &std::collections::BTreeMap<usize, f64>| -> f64 {
-        m.values().map(|&c| -(c / nf) * (c / nf).ln()).sum()
-    };
+    let entropy =
+        |m: &std::collections::BTreeMap<usize, f64>| -> f64 { m.values().map(|&c| -(c / nf) * (c / nf).ln()).sum() };
     let mi: f64 = joint
         .iter()
         .map(|(&(x, y), &c)| (c / nf) * ((c * nf) / (pa[&x] * pb[&y])).ln())
@@ -245,17 +229,12 @@ mod tests {
             let (u, v) = (rng.next_f64().max(1e-12), rng.next_f64());
             (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
         };
-        let centres: Vec<Vec<f64>> = (0..k)
-            .map(|_| (0..dim).map(|_| gauss()).collect())
-            .collect();
+        let centres: Vec<Vec<f64>> = (0..k).map(|_| (0..dim).map(|_| gauss()).collect()).collect();
         let mut e = Embeddings::empty(dim);
         let mut labels = Vec::new();
         for i in 0..k * per {
             let c = i % k;
-            let row: Vec<f32> = centres[c]
-                .iter()
-                .map(|&x| (x + noise * gauss()) as f32)
-                .collect();
+            let row: Vec<f32> = centres[c].iter().map(|&x| (x + noise * gauss()) as f32).collect();
             e.push(&row);
             labels.push(c);
         }
@@ -264,10 +243,7 @@ mod tests {
     }
 
     fn labels_of(c: &Clustering) -> Vec<usize> {
-        c.assignments
-            .iter()
-            .map(|a| a.expect("every item is placed"))
-            .collect()
+        c.assignments.iter().map(|a| a.expect("every item is placed")).collect()
     }
 
     #[test]
@@ -310,9 +286,7 @@ mod tests {
         let c = cluster(&e, &ClusterOptions::default());
         assert_eq!(c.k, 6);
         assert_eq!(nmi(&labels, &labels_of(&c)), 1.0);
-        assert!(
-            c.k_scores.iter().any(|&(k, _)| k == 2) && c.k_scores.iter().all(|&(k, _)| k <= 24)
-        );
+        assert!(c.k_scores.iter().any(|&(k, _)| k == 2) && c.k_scores.iter().all(|&(k, _)| k <= 24));
     }
 
     #[test]
@@ -358,10 +332,7 @@ mod tests {
     #[test]
     fn edge_cases_do_not_panic() {
         let empty = cluster(&Embeddings::empty(3), &ClusterOptions::default());
-        assert_eq!(
-            (empty.k, empty.assignments.len(), empty.centroids.len()),
-            (0, 0, 0)
-        );
+        assert_eq!((empty.k, empty.assignments.len(), empty.centroids.len()), (0, 0, 0));
         let one = Embeddings::from_flat(3, vec![0.0, 1.0, 0.0]);
         for k in [None, Some(0), Some(1), Some(5)] {
             let c = cluster(

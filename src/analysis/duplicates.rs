@@ -69,12 +69,8 @@ pub fn normalize_text(text: &str) -> String {
         }
         for c in word.chars() {
             match c {
-                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => {
-                    out.push('\'')
-                }
-                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '«' | '»' => {
-                    out.push('"')
-                }
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => out.push('\''),
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '«' | '»' => out.push('"'),
                 '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
                 _ => out.extend(c.to_lowercase()),
             }
@@ -194,10 +190,7 @@ pub fn group_duplicates(
         kind: vec![DuplicateKind::Verbatim; n],
         score: vec![1.0; n],
     };
-    let norm: Vec<String> = insights
-        .par_iter()
-        .map(|x| normalize_text(&x.text))
-        .collect();
+    let norm: Vec<String> = insights.par_iter().map(|x| normalize_text(&x.text)).collect();
     let mut first: HashMap<&str, usize> = HashMap::new();
     for (i, t) in norm.iter().enumerate() {
         match first.get(t.as_str()) {
@@ -209,9 +202,7 @@ pub fn group_duplicates(
     }
     let mut candidates: Vec<(usize, usize, f32)> = pairs
         .iter()
-        .filter(|&&(i, j, s)| {
-            i < n && j < n && i != j && !s.is_nan() && insights[i].doc != insights[j].doc
-        })
+        .filter(|&&(i, j, s)| i < n && j < n && i != j && !s.is_nan() && insights[i].doc != insights[j].doc)
         .filter(|&&(i, j, _)| norm[i] != norm[j])
         .map(|&(i, j, s)| (i.min(j), i.max(j), s))
         .collect();
@@ -221,8 +212,7 @@ pub fn group_duplicates(
         .par_iter()
         .map(|&(i, j, s)| {
             let floor = opts.near_verbatim_min_overlap;
-            if edit_similarity(&words(&insights[i].text), &words(&insights[j].text), floor) >= floor
-            {
+            if edit_similarity(&words(&insights[i].text), &words(&insights[j].text), floor) >= floor {
                 Some((i, j, DuplicateKind::NearVerbatim, s))
             } else if s >= opts.paraphrase_min_score {
                 Some((i, j, DuplicateKind::Paraphrase, s))
@@ -323,10 +313,7 @@ mod tests {
     fn paraphrase_needs_a_high_cosine() {
         let v = [
             ins("a", "Nations want to own their AI hardware."),
-            ins(
-                "b",
-                "Countries wish to control the chips their models run on.",
-            ),
+            ins("b", "Countries wish to control the chips their models run on."),
             ins("c", "Open models will become a commodity."),
         ];
         let g = run(&v, &[(0, 1, 0.9), (1, 2, 0.7)]);
@@ -357,10 +344,7 @@ mod tests {
             ins("d", "completely different words said the same way"),
         ];
         // 0=1 verbatim; 2 near-verbatim of 1; 3 paraphrase of 2; the weak 0-3 link is redundant.
-        let g = run(
-            &v,
-            &[(1, 2, 0.95), (2, 3, 0.88), (0, 3, 0.86), (0, 2, 0.96)],
-        );
+        let g = run(&v, &[(1, 2, 0.95), (2, 3, 0.88), (0, 3, 0.86), (0, 2, 0.96)]);
         assert_eq!(g.len(), 1);
         assert_eq!(
             (g[0].kind, g[0].members.clone(), g[0].score),

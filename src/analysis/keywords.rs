@@ -25,12 +25,7 @@ pub fn keyword_tokens(text: &str) -> impl Iterator<Item = String> + '_ {
 /// is the average number of tokens per cluster and `f(t)` counts `t` across all clusters: BERTopic's c-TF-IDF.
 /// Tokens are those of [`keyword_tokens`]. Ties are broken alphabetically, so the output is deterministic. A cluster
 /// with no tokens gets no keywords. Extra `texts` or `assignments` beyond the shorter of the two are ignored.
-pub fn cluster_keywords(
-    texts: &[&str],
-    assignments: &[Option<usize>],
-    k: usize,
-    top_n: usize,
-) -> Vec<Vec<String>> {
+pub fn cluster_keywords(texts: &[&str], assignments: &[Option<usize>], k: usize, top_n: usize) -> Vec<Vec<String>> {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, a) in assignments.iter().enumerate().take(texts.len()) {
         if let Some(c) = *a {
@@ -67,18 +62,11 @@ pub fn cluster_keywords(
                 .iter()
                 .map(|(w, &n)| {
                     let f = total.get(w.as_str()).copied().unwrap_or(n).max(1) as f64;
-                    (
-                        n as f64 / size.max(1) as f64 * (1.0 + avg / f).ln(),
-                        w.as_str(),
-                    )
+                    (n as f64 / size.max(1) as f64 * (1.0 + avg / f).ln(), w.as_str())
                 })
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-            scored
-                .into_iter()
-                .take(top_n)
-                .map(|(_, w)| w.to_string())
-                .collect()
+            scored.into_iter().take(top_n).map(|(_, w)| w.to_string()).collect()
         })
         .collect()
 }
@@ -89,8 +77,7 @@ mod tests {
 
     #[test]
     fn tokens_drop_stop_words_numbers_and_single_characters() {
-        let t: Vec<String> =
-            keyword_tokens("The 2 GPUs in 2024: open-source AI, x86 and C, isn't it?").collect();
+        let t: Vec<String> = keyword_tokens("The 2 GPUs in 2024: open-source AI, x86 and C, isn't it?").collect();
         assert_eq!(t, ["gpus", "open", "source", "ai", "x86"]);
     }
 

@@ -32,11 +32,7 @@ pub fn ward(sizes: &[usize], sums: &Embeddings) -> Vec<Merge> {
         .collect();
     let mut alive: Vec<bool> = sizes.iter().map(|&s| s > 0).collect();
     let cost = |a: usize, b: usize, size: &[f64], mean: &[Vec<f64>]| -> f64 {
-        let d2: f64 = mean[a]
-            .iter()
-            .zip(&mean[b])
-            .map(|(x, y)| (x - y) * (x - y))
-            .sum();
+        let d2: f64 = mean[a].iter().zip(&mean[b]).map(|(x, y)| (x - y) * (x - y)).sum();
         size[a] * size[b] / (size[a] + size[b]) * d2
     };
     // Row-wise upper triangle of costs; f64::INFINITY marks dead pairs.
@@ -113,10 +109,7 @@ pub fn silhouettes(
     for &j in sample {
         counts[fine[j]] += 1.0;
     }
-    let own: Vec<f64> = sample
-        .iter()
-        .map(|&i| dot(data.row(i), data.row(i)) as f64)
-        .collect();
+    let own: Vec<f64> = sample.iter().map(|&i| dot(data.row(i), data.row(i)) as f64).collect();
     let mut present = vec![false; k];
     for &c in fine {
         present[c] = true;

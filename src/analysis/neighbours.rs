@@ -93,9 +93,16 @@ mod tests {
 
     #[test]
     fn neighbours_come_only_from_other_documents() {
-        let index = index_of(&["a", "a", "b", "c"], &[[1.0, 0.0], [1.0, 0.01], [1.0, 0.1], [0.0, 1.0]]);
+        let index = index_of(
+            &["a", "a", "b", "c"],
+            &[[1.0, 0.0], [1.0, 0.01], [1.0, 0.1], [0.0, 1.0]],
+        );
         let n = cross_document_neighbours(&index, 5, 0.5);
-        assert_eq!(n[0].iter().map(|h| h.index).collect::<Vec<_>>(), vec![2], "not its own document, not far c");
+        assert_eq!(
+            n[0].iter().map(|h| h.index).collect::<Vec<_>>(),
+            vec![2],
+            "not its own document, not far c"
+        );
         assert_eq!(n[2].iter().map(|h| h.index).collect::<Vec<_>>(), vec![1, 0]);
         assert!(n[3].is_empty());
         let l = links(&n);

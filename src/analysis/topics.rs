@@ -38,7 +38,12 @@ pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<T
         .map(|(id, members)| Topic {
             id,
             keywords: words.get(id).cloned().unwrap_or_default(),
-            representative: clustering.medoids.get(id).copied().or_else(|| members.first().copied()).unwrap_or(0),
+            representative: clustering
+                .medoids
+                .get(id)
+                .copied()
+                .or_else(|| members.first().copied())
+                .unwrap_or(0),
             documents: docs
                 .iter()
                 .filter(|d| members.iter().any(|&m| index.insights[m].doc == **d))

@@ -9,6 +9,7 @@ use insights::document::read_inputs;
 use insights::embed::Embedder;
 use insights::index::{store, BuildStats, Index, IndexMeta};
 use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
+use insights::Insight;
 
 use super::progress::Progress;
 use super::ModelArgs;
@@ -95,8 +96,9 @@ impl CorpusArgs {
             if self.index.is_some() {
                 bail!("give PATHS or --index FILE, not both");
             }
+            let insights = read_insights(&self.paths, &self.split.options(), self.model.quiet)?;
             let embedder = self.model.load_embedder(None)?;
-            let (index, _) = index_paths(&self.paths, &self.split.options(), &embedder, None, self.model.quiet)?;
+            let (index, _) = embed_insights(insights, &self.split.options(), &embedder, None, self.model.quiet)?;
             return Ok(Corpus {
                 index,
                 embedder: Some(embedder),
@@ -122,15 +124,8 @@ impl CorpusArgs {
     }
 }
 
-/// Reads, splits and embeds PATHS into an index, reusing vectors from `previous` and from the on-the-fly cache,
-/// and updates that cache.
-pub fn index_paths(
-    paths: &[PathBuf],
-    split: &SplitOptions,
-    embedder: &Embedder,
-    previous: Option<&Index>,
-    quiet: bool,
-) -> Result<(Index, BuildStats)> {
+/// Reads and splits PATHS into insights (warning on stderr about skipped files); no insight at all is an error.
+pub fn read_insights(paths: &[PathBuf], split: &SplitOptions, quiet: bool) -> Result<Vec<Insight>> {
     let loaded = read_inputs(paths)?;
     if !quiet {
         for skipped in &loaded.skipped {
@@ -146,6 +141,18 @@ pub fn index_paths(
             names.join(", ")
         );
     }
+    Ok(insights)
+}
+
+/// Embeds insights into an index, reusing vectors from `previous` and from the on-the-fly cache, and updates that
+/// cache.
+pub fn embed_insights(
+    insights: Vec<Insight>,
+    split: &SplitOptions,
+    embedder: &Embedder,
+    previous: Option<&Index>,
+    quiet: bool,
+) -> Result<(Index, BuildStats)> {
     let meta = IndexMeta {
         model_id: embedder.model_id().to_string(),
         weights_sha256: embedder.weights_sha256().to_string(),

@@ -1,8 +1,13 @@
 //! The command line: clap options, one function per command, errors turned into messages and exit codes.
 
+mod analyse_cmd;
+mod corpus;
 mod embed_cmd;
+mod index_cmd;
 mod models_cmd;
+mod output;
 mod progress;
+mod similar_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,6 +27,24 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The main job: topics, strongest cross-document links, repeated insights and per-document originality.
+    #[command(after_help = analyse_cmd::REPORT_EXAMPLES)]
+    Report(analyse_cmd::ReportArgs),
+    /// Read, split and embed documents into an index file for later queries.
+    #[command(after_help = index_cmd::EXAMPLES)]
+    Index(index_cmd::IndexArgs),
+    /// Topic clusters with keywords, a representative insight and members.
+    #[command(after_help = analyse_cmd::CLUSTERS_EXAMPLES)]
+    Clusters(analyse_cmd::ClustersArgs),
+    /// For each insight, its nearest insights in other documents.
+    #[command(alias = "neighbours", after_help = analyse_cmd::NEIGHBORS_EXAMPLES)]
+    Neighbors(analyse_cmd::NeighborsArgs),
+    /// Groups of the same insight across documents: verbatim, near-verbatim or paraphrase.
+    #[command(after_help = analyse_cmd::DUPLICATES_EXAMPLES)]
+    Duplicates(analyse_cmd::DuplicatesArgs),
+    /// The insights closest to a new statement, and whether it has been said before.
+    #[command(after_help = similar_cmd::EXAMPLES)]
+    Similar(similar_cmd::SimilarArgs),
     /// Embed texts into vectors (JSONL out), one text per line or JSONL with a "text" field.
     #[command(after_help = embed_cmd::EXAMPLES)]
     Embed(embed_cmd::EmbedArgs),
@@ -76,6 +99,12 @@ impl ModelArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Report(args) => analyse_cmd::report(&args),
+        Command::Index(args) => index_cmd::run(&args),
+        Command::Clusters(args) => analyse_cmd::clusters(&args),
+        Command::Neighbors(args) => analyse_cmd::neighbors(&args),
+        Command::Duplicates(args) => analyse_cmd::duplicates(&args),
+        Command::Similar(args) => similar_cmd::run(&args),
         Command::Embed(args) => embed_cmd::run(&args),
         Command::Models(args) => models_cmd::run(&args),
     };

@@ -77,10 +77,10 @@ pub struct Index {
     pub vectors: Embeddings,
 }
 
-/// How many insights an (re)indexing embedded and how many it took from before.
+/// What an (re)indexing embedded and what it took from before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BuildStats {
-    /// Insights whose text was new, embedded now.
+    /// Distinct new texts embedded now (a text repeated in several insights is embedded once).
     pub embedded: usize,
     /// Insights whose vector was reused from a previous index or cache.
     pub reused: usize,
@@ -103,7 +103,10 @@ impl Index {
     ) -> Result<(Index, BuildStats), E> {
         let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
-        for old in previous.iter().filter(|p| p.meta.weights_sha256 == meta.weights_sha256 && p.meta.dim == meta.dim) {
+        for old in previous
+            .iter()
+            .filter(|p| p.meta.weights_sha256 == meta.weights_sha256 && p.meta.dim == meta.dim)
+        {
             for (h, row) in old.hashes.iter().zip(old.vectors.rows()) {
                 known.entry(h.as_str()).or_insert(row);
             }
@@ -123,17 +126,17 @@ impl Index {
             embed(&new_texts)?
         };
         let mut vectors = Embeddings::empty(meta.dim);
-        let mut stats = BuildStats::default();
+        let mut stats = BuildStats {
+            embedded: new_texts.len(),
+            reused: 0,
+        };
         for h in &hashes {
             match known.get(h.as_str()) {
                 Some(row) => {
                     vectors.push(row);
                     stats.reused += 1;
                 }
-                None => {
-                    vectors.push(fresh.row(new_slot[h.as_str()]));
-                    stats.embedded += 1;
-                }
+                None => vectors.push(fresh.row(new_slot[h.as_str()])),
             }
         }
         Ok((
@@ -168,7 +171,13 @@ impl Index {
     }
 
     /// Refuses the index unless it was made with the model `model_id` whose weights have `weights_sha256`.
-    pub fn check_model(&self, path: &std::path::Path, model_id: &str, weights_sha256: &str, dim: usize) -> Result<(), IndexError> {
+    pub fn check_model(
+        &self,
+        path: &std::path::Path,
+        model_id: &str,
+        weights_sha256: &str,
+        dim: usize,
+    ) -> Result<(), IndexError> {
         if self.meta.weights_sha256 == weights_sha256 && self.meta.dim == dim {
             return Ok(());
         }
@@ -223,7 +232,7 @@ mod tests {
         let mut calls = Vec::new();
         let first = vec![insight("a", "one"), insight("b", "three"), insight("c", "one")];
         let (old, stats) = Index::build(meta(), first, &[], by_length(&mut calls)).unwrap();
-        assert_eq!(stats, BuildStats { embedded: 3, reused: 0 });
+        assert_eq!(stats, BuildStats { embedded: 2, reused: 0 });
         assert_eq!(calls, vec![2], "the repeated text is embedded once");
         let second = vec![insight("a", "one"), insight("d", "fourteen")];
         let (new, stats) = Index::build(meta(), second, &[&old], by_length(&mut calls)).unwrap();
@@ -243,7 +252,10 @@ mod tests {
         };
         let (_, stats) = Index::build(other, vec![insight("a", "one")], &[&old], by_length(&mut calls)).unwrap();
         assert_eq!(stats.embedded, 1);
-        let err = old.check_model(std::path::Path::new("x.idx"), "other", "def", 2).unwrap_err().to_string();
+        let err = old
+            .check_model(std::path::Path::new("x.idx"), "other", "def", 2)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("x.idx: made with model m"), "{err}");
     }
 }

@@ -102,10 +102,16 @@ pub fn load(path: &Path) -> Result<Index, IndexError> {
 
 fn decode(path: &Path, bytes: &[u8]) -> Result<Index, IndexError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(format_err(path, "not an insights index (no INSIGHTS-IDX signature); make one with `insights index`"));
+        return Err(format_err(
+            path,
+            "not an insights index (no INSIGHTS-IDX signature); make one with `insights index`",
+        ));
     }
     if bytes.len() < PREFIX + TRAILER {
-        return Err(format_err(path, "truncated index file; rebuild it with `insights index`"));
+        return Err(format_err(
+            path,
+            "truncated index file; rebuild it with `insights index`",
+        ));
     }
     let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
     if version != FORMAT_VERSION {
@@ -116,7 +122,10 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<Index, IndexError> {
     }
     let (body, trailer) = bytes.split_at(bytes.len() - TRAILER);
     if Sha256::digest(body).as_slice() != trailer {
-        return Err(format_err(path, "the index file is truncated or damaged (checksum mismatch); rebuild it with `insights index`"));
+        return Err(format_err(
+            path,
+            "the index file is truncated or damaged (checksum mismatch); rebuild it with `insights index`",
+        ));
     }
     let header_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap_or_default());
     let header_end = usize::try_from(header_len)
@@ -133,7 +142,10 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<Index, IndexError> {
     let start = header_end + padding(header_end);
     let expected = header.count.checked_mul(dim).and_then(|n| n.checked_mul(4));
     if expected != Some(body.len().saturating_sub(start)) || start > body.len() {
-        return Err(format_err(path, "the vector section has the wrong size for the header's count and dimension"));
+        return Err(format_err(
+            path,
+            "the vector section has the wrong size for the header's count and dimension",
+        ));
     }
     let data: Vec<f32> = body[start..]
         .chunks_exact(4)

@@ -161,7 +161,11 @@ impl SplitOptions {
         if self.keep_all {
             return format!("{mode} keep-all");
         }
-        let mut rules: Vec<&str> = Rule::ALL.iter().filter(|r| self.rules.contains(r)).map(|r| r.name()).collect();
+        let mut rules: Vec<&str> = Rule::ALL
+            .iter()
+            .filter(|r| self.rules.contains(r))
+            .map(|r| r.name())
+            .collect();
         rules.dedup();
         format!("{mode} min-words={} rules={}", self.min_words, rules.join(","))
     }

@@ -107,7 +107,10 @@ mod tests {
             color: false,
             width: 24,
         };
-        assert_eq!(s.wrap("one two three four five six seven", "  "), "  one two three four\n  five six seven");
+        assert_eq!(
+            s.wrap("one two three four five six seven", "  "),
+            "  one two three four\n  five six seven"
+        );
         assert_eq!(Style::clip("abcdef", 4), "abc…");
         assert_eq!(Style::clip("abc", 4), "abc");
         assert_eq!(s.bold("x"), "x");

@@ -20,7 +20,11 @@ fn location(style: &Style, index: &Index, i: usize) -> String {
 
 /// The answer to `insights similar`.
 pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, result: &Similar) -> io::Result<()> {
-    writeln!(out, "{}", style.bold(&format!("\"{}\"", Style::clip(query, style.width.saturating_sub(2)))))?;
+    writeln!(
+        out,
+        "{}",
+        style.bold(&format!("\"{}\"", Style::clip(query, style.width.saturating_sub(2))))
+    )?;
     match &result.verdict {
         Verdict::SaidBefore(h) => writeln!(
             out,
@@ -42,7 +46,13 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
         return writeln!(out, "{}", style.dim("No insight reaches the minimum score."));
     }
     for (rank, h) in result.hits.iter().enumerate() {
-        writeln!(out, "{:>3}. {}  {}", rank + 1, score(style, h.score), location(style, index, h.index))?;
+        writeln!(
+            out,
+            "{:>3}. {}  {}",
+            rank + 1,
+            score(style, h.score),
+            location(style, index, h.index)
+        )?;
         writeln!(out, "{}", style.wrap(&index.insights[h.index].text, "       "))?;
     }
     Ok(())
@@ -54,14 +64,22 @@ pub fn neighbours(out: &mut dyn Write, style: &Style, index: &Index, neighbours:
     writeln!(
         out,
         "{}",
-        style.bold(&format!("{with} of {} insights have neighbours in other documents", index.len()))
+        style.bold(&format!(
+            "{with} of {} insights have neighbours in other documents",
+            index.len()
+        ))
     )?;
     for (i, hits) in neighbours.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
         writeln!(out)?;
         writeln!(out, "{}", location(style, index, i))?;
         writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[i].text, 240), "  "))?;
         for h in hits {
-            writeln!(out, "    {}  {}", score(style, h.score), location(style, index, h.index))?;
+            writeln!(
+                out,
+                "    {}  {}",
+                score(style, h.score),
+                location(style, index, h.index)
+            )?;
             let clipped = Style::clip(&index.insights[h.index].text, style.width.saturating_sub(10));
             writeln!(out, "          {}", style.dim(&clipped))?;
         }
@@ -82,9 +100,17 @@ pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[D
     if groups.is_empty() {
         return writeln!(out, "{}", style.bold("No insight is repeated across documents."));
     }
-    writeln!(out, "{}", style.bold(&format!("{} groups of insights repeated across documents", groups.len())))?;
+    writeln!(
+        out,
+        "{}",
+        style.bold(&format!(
+            "{} groups of insights repeated across documents",
+            groups.len()
+        ))
+    )?;
     for (n, g) in groups.iter().enumerate() {
-        let docs: std::collections::BTreeSet<&str> = g.members.iter().map(|&m| index.insights[m].doc.as_str()).collect();
+        let docs: std::collections::BTreeSet<&str> =
+            g.members.iter().map(|&m| index.insights[m].doc.as_str()).collect();
         writeln!(out)?;
         writeln!(
             out,
@@ -94,7 +120,11 @@ pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[D
             docs.len(),
             score(style, g.score)
         )?;
-        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[g.members[0]].text, 300), "   "))?;
+        writeln!(
+            out,
+            "{}",
+            style.wrap(&Style::clip(&index.insights[g.members[0]].text, 300), "   ")
+        )?;
         for &m in &g.members {
             writeln!(out, "   - {}", location(style, index, m))?;
         }
@@ -103,8 +133,18 @@ pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[D
 }
 
 /// `insights clusters`: each topic with keywords, representative and members.
-pub fn topics(out: &mut dyn Write, style: &Style, index: &Index, topics: &[Topic], unclustered: &[usize]) -> io::Result<()> {
-    writeln!(out, "{}", style.bold(&format!("{} topics over {} insights", topics.len(), index.len())))?;
+pub fn topics(
+    out: &mut dyn Write,
+    style: &Style,
+    index: &Index,
+    topics: &[Topic],
+    unclustered: &[usize],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        style.bold(&format!("{} topics over {} insights", topics.len(), index.len()))
+    )?;
     for t in topics {
         writeln!(out)?;
         topic_heading(out, style, t)?;
@@ -129,7 +169,11 @@ fn topic_heading(out: &mut dyn Write, style: &Style, t: &Topic) -> io::Result<()
         out,
         "{} {}  {}",
         style.bold(&format!("Topic {}", t.id)),
-        style.dim(&format!("({} insights, {} documents)", t.members.len(), t.documents.len())),
+        style.dim(&format!(
+            "({} insights, {} documents)",
+            t.members.len(),
+            t.documents.len()
+        )),
         style.cyan(&t.keywords.join(", "))
     )
 }
@@ -143,14 +187,22 @@ fn links(out: &mut dyn Write, style: &Style, index: &Index, links: &[Link]) -> i
             location(style, index, l.a),
             location(style, index, l.b)
         )?;
-        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[l.a].text, 200), "        "))?;
+        writeln!(
+            out,
+            "{}",
+            style.wrap(&Style::clip(&index.insights[l.a].text, 200), "        ")
+        )?;
     }
     Ok(())
 }
 
 fn originality(out: &mut dyn Write, style: &Style, index: &Index, docs: &[DocumentOriginality]) -> io::Result<()> {
     for d in docs {
-        let share = if d.insights == 0 { 0.0 } else { 100.0 * d.original as f64 / d.insights as f64 };
+        let share = if d.insights == 0 {
+            0.0
+        } else {
+            100.0 * d.original as f64 / d.insights as f64
+        };
         writeln!(
             out,
             "  {}  {} of {} insights original ({share:.0}%)",
@@ -222,7 +274,11 @@ pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> 
             g.members.len(),
             style.dim(&locs.join("  "))
         )?;
-        writeln!(out, "{}", style.wrap(&Style::clip(&index.insights[g.members[0]].text, 160), "     "))?;
+        writeln!(
+            out,
+            "{}",
+            style.wrap(&Style::clip(&index.insights[g.members[0]].text, 160), "     ")
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "{}", style.bold("Documents"))?;

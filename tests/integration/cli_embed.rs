@@ -58,14 +58,26 @@ fn offline_without_the_model_says_what_to_run() {
     );
     assert!(!ok);
     assert!(stdout.is_empty());
-    assert!(stderr.contains("sentence-transformers/all-MiniLM-L6-v2 is not available"), "{stderr}");
-    assert!(stderr.contains("insights models fetch sentence-transformers/all-MiniLM-L6-v2"), "{stderr}");
+    assert!(
+        stderr.contains("sentence-transformers/all-MiniLM-L6-v2 is not available"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("insights models fetch sentence-transformers/all-MiniLM-L6-v2"),
+        "{stderr}"
+    );
     assert_eq!(stderr.matches("error:").count(), 1, "one message: {stderr}");
 }
 
 #[test]
 fn jsonl_input_without_text_names_the_line() {
-    let (ok, _, stderr) = run_with_input(insights().args(["embed", "--jsonl"]), "{\"text\": \"a\"}\n{\"id\": 2}\n");
+    let (ok, _, stderr) = run_with_input(
+        insights().args(["embed", "--jsonl"]),
+        "{\"text\": \"a\"}\n{\"id\": 2}\n",
+    );
     assert!(!ok);
-    assert!(stderr.contains("-:2") && stderr.contains("no \"text\" field"), "{stderr}");
+    assert!(
+        stderr.contains("-:2") && stderr.contains("no \"text\" field"),
+        "{stderr}"
+    );
 }

@@ -49,10 +49,20 @@ fn tiny_weights(prefix: &str) -> HashMap<String, Tensor> {
         put(&format!("{layer}{name}.weight"), &shape, &mut rng);
         put(&format!("{layer}{name}.bias"), &shape[..1], &mut rng);
     }
-    for norm in ["embeddings.LayerNorm", "encoder.layer.0.attention.output.LayerNorm", "encoder.layer.0.output.LayerNorm"] {
+    for norm in [
+        "embeddings.LayerNorm",
+        "encoder.layer.0.attention.output.LayerNorm",
+        "encoder.layer.0.output.LayerNorm",
+    ] {
         let norm = norm.to_string();
-        w.insert(format!("{prefix}{norm}.weight"), Tensor::ones(HIDDEN, candle_core::DType::F32, &Device::Cpu).unwrap());
-        w.insert(format!("{prefix}{norm}.bias"), Tensor::zeros(HIDDEN, candle_core::DType::F32, &Device::Cpu).unwrap());
+        w.insert(
+            format!("{prefix}{norm}.weight"),
+            Tensor::ones(HIDDEN, candle_core::DType::F32, &Device::Cpu).unwrap(),
+        );
+        w.insert(
+            format!("{prefix}{norm}.bias"),
+            Tensor::zeros(HIDDEN, candle_core::DType::F32, &Device::Cpu).unwrap(),
+        );
     }
     w
 }
@@ -70,7 +80,10 @@ fn write_tiny_model(dir: &Path, prefix: &str, pooling: &str, model_type: &str) {
     std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
     let vocab_file = dir.join("vocab.txt");
     std::fs::write(&vocab_file, WORDS.join("\n")).unwrap();
-    let model = WordPiece::from_file(vocab_file.to_str().unwrap()).unk_token("[UNK]".into()).build().unwrap();
+    let model = WordPiece::from_file(vocab_file.to_str().unwrap())
+        .unk_token("[UNK]".into())
+        .build()
+        .unwrap();
     let mut tokenizer = Tokenizer::new(model);
     tokenizer
         .with_normalizer(Some(BertNormalizer::default()))
@@ -150,7 +163,10 @@ fn a_missing_file_is_named() {
     write_tiny_model(tmp.path(), "", "mean", "bert");
     std::fs::remove_file(tmp.path().join("tokenizer.json")).unwrap();
     let err = load(tmp.path()).err().expect("missing tokenizer is an error");
-    assert!(matches!(&err, EmbedError::MissingFile { file, .. } if file == "tokenizer.json"), "{err}");
+    assert!(
+        matches!(&err, EmbedError::MissingFile { file, .. } if file == "tokenizer.json"),
+        "{err}"
+    );
     assert!(err.to_string().contains("missing tokenizer.json"), "{err}");
 }
 
@@ -179,7 +195,10 @@ fn a_model_file_with_one_byte_changed_is_refused() {
         offline: true,
         endpoint: None,
     };
-    assert!(locator.find_local(DEFAULT_MODEL).unwrap().is_some(), "an intact copy verifies");
+    assert!(
+        locator.find_local(DEFAULT_MODEL).unwrap().is_some(),
+        "an intact copy verifies"
+    );
     let tokenizer = folder.join("tokenizer.json");
     let mut bytes = std::fs::read(&tokenizer).unwrap();
     bytes[100] ^= 0x01;
@@ -187,5 +206,8 @@ fn a_model_file_with_one_byte_changed_is_refused() {
     let err = locator.find_local(DEFAULT_MODEL).unwrap_err();
     assert!(matches!(err, EmbedError::ChecksumMismatch { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("sha256 mismatch") && message.contains("tokenizer.json"), "{message}");
+    assert!(
+        message.contains("sha256 mismatch") && message.contains("tokenizer.json"),
+        "{message}"
+    );
 }

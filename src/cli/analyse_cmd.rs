@@ -1,0 +1,207 @@
+//! `insights clusters`, `neighbors`, `duplicates` and `report`: analyses of a corpus (PATHS or a saved index).
+
+use anyhow::Result;
+use clap::Args;
+
+use insights::analysis::cluster::{cluster, ClusterOptions};
+use insights::analysis::documents::originality;
+use insights::analysis::duplicates::{group_duplicates, DuplicateGroup, DuplicateOptions};
+use insights::analysis::neighbours::{cross_document_neighbours, links, Link};
+use insights::analysis::similar::SAID_BEFORE_MIN_SCORE;
+use insights::analysis::topics::{topics, Topic};
+use insights::index::{Hit, Index};
+use insights::report::{json, text, Report};
+
+use super::corpus::CorpusArgs;
+use super::output::emit;
+
+/// Neighbours looked at per insight when finding duplicates and links.
+const CANDIDATES: usize = 10;
+/// The lowest score a candidate pair needs to be considered as a duplicate or link at all.
+const CANDIDATE_MIN_SCORE: f32 = 0.5;
+
+/// Examples shown under `insights clusters --help`.
+pub const CLUSTERS_EXAMPLES: &str = "Examples:
+  insights clusters seeds/                 topics, number chosen automatically
+  insights clusters seeds/ --k 3 --json    exactly three topics, as JSON
+  insights clusters -i work.idx            topics of a saved index (no model needed)
+
+The automatic number of topics: the corpus is over-clustered by spherical k-means, the fine clusters are merged
+pairwise by Ward's criterion, and the level with the best mean silhouette on a sample wins (see the README).";
+
+/// Examples shown under `insights neighbors --help`.
+pub const NEIGHBORS_EXAMPLES: &str = "Examples:
+  insights neighbors seeds/                        each insight's closest insights in other documents
+  insights neighbors -i work.idx --min-score 0.7 --json";
+
+/// Examples shown under `insights duplicates --help`.
+pub const DUPLICATES_EXAMPLES: &str = "Examples:
+  insights duplicates seeds/
+  insights duplicates -i work.idx --json
+
+Kinds: verbatim (identical after whitespace, case and quote normalisation), near-verbatim (word-level edit
+similarity >= 0.8), paraphrase (cosine >= 0.85 with less lexical overlap). Only groups spanning two or more
+documents are shown.";
+
+/// Examples shown under `insights report --help`.
+pub const REPORT_EXAMPLES: &str = "Examples:
+  insights report seeds/
+  insights report notes/ --json > report.json
+  insights report -i work.idx";
+
+/// Arguments of `insights clusters`.
+#[derive(Args, Debug)]
+pub struct ClustersArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// The number of topics (default: chosen automatically).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub k: Option<u32>,
+    /// Keywords shown per topic.
+    #[arg(long, default_value_t = 6, value_name = "N")]
+    pub keywords: usize,
+    /// Seed of the clustering's random choices (same seed, same input: same topics).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `insights neighbors`.
+#[derive(Args, Debug)]
+pub struct NeighborsArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// Neighbours shown per insight.
+    #[arg(short = 'k', long = "top", default_value_t = 3, value_name = "K")]
+    pub k: usize,
+    /// Show only neighbours scoring at least this (cosine similarity).
+    #[arg(long, default_value_t = 0.6, value_name = "SCORE", allow_negative_numbers = true)]
+    pub min_score: f32,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `insights duplicates`.
+#[derive(Args, Debug)]
+pub struct DuplicatesArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// Smallest cosine for two insights in other words to count as a paraphrase.
+    #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_score, value_name = "SCORE")]
+    pub paraphrase_min_score: f32,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `insights report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// The number of topics (default: chosen automatically).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub k: Option<u32>,
+    /// Cross-document links shown.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub links: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn clustered(index: &Index, k: Option<u32>, seed: u64, keywords: usize) -> (Vec<Topic>, Vec<usize>, &'static str) {
+    let opts = ClusterOptions {
+        k: k.map(|k| k as usize),
+        seed,
+        ..ClusterOptions::default()
+    };
+    let clustering = cluster(&index.vectors, &opts);
+    let (topics, unclustered) = topics(index, &clustering, keywords);
+    (topics, unclustered, if k.is_some() { "fixed" } else { "auto" })
+}
+
+fn duplicate_groups(index: &Index, neighbours: &[Vec<Hit>], paraphrase_min_score: f32) -> Vec<DuplicateGroup> {
+    let pairs: Vec<(usize, usize, f32)> = links(neighbours).iter().map(|l| (l.a, l.b, l.score)).collect();
+    let opts = DuplicateOptions {
+        paraphrase_min_score,
+        ..DuplicateOptions::default()
+    };
+    group_duplicates(&index.insights, &pairs, &opts)
+}
+
+/// Runs `insights clusters`.
+pub fn clusters(args: &ClustersArgs) -> Result<()> {
+    let corpus = args.corpus.open(false)?;
+    let index = &corpus.index;
+    let (topics, unclustered, k_choice) = clustered(index, args.k, args.seed, args.keywords);
+    emit(
+        args.json,
+        || json::topics(index, &topics, &unclustered, k_choice),
+        |out, style| text::topics(out, style, index, &topics, &unclustered),
+    )
+}
+
+/// Runs `insights neighbors`.
+pub fn neighbors(args: &NeighborsArgs) -> Result<()> {
+    let corpus = args.corpus.open(false)?;
+    let index = &corpus.index;
+    let neighbours = cross_document_neighbours(index, args.k, args.min_score);
+    emit(
+        args.json,
+        || json::neighbours(index, &neighbours, args.min_score),
+        |out, style| text::neighbours(out, style, index, &neighbours),
+    )
+}
+
+/// Runs `insights duplicates`.
+pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
+    let corpus = args.corpus.open(false)?;
+    let index = &corpus.index;
+    let neighbours = cross_document_neighbours(index, CANDIDATES, CANDIDATE_MIN_SCORE);
+    let groups = duplicate_groups(index, &neighbours, args.paraphrase_min_score);
+    emit(
+        args.json,
+        || serde_json::json!({ "groups": json::duplicates(index, &groups) }),
+        |out, style| text::duplicates(out, style, index, &groups),
+    )
+}
+
+/// Runs `insights report`.
+pub fn report(args: &ReportArgs) -> Result<()> {
+    let corpus = args.corpus.open(false)?;
+    let index = &corpus.index;
+    let (topics, unclustered, k_choice) = clustered(index, args.k, 42, 6);
+    let neighbours = cross_document_neighbours(index, CANDIDATES, CANDIDATE_MIN_SCORE);
+    let groups = duplicate_groups(index, &neighbours, DuplicateOptions::default().paraphrase_min_score);
+    // Copies of one insight are shown as duplicates: links are between distinct points, each pair of points once.
+    let mut canonical: Vec<usize> = (0..index.len()).collect();
+    for group in &groups {
+        for &m in &group.members {
+            canonical[m] = group.members[0];
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let strongest: Vec<Link> = links(&neighbours)
+        .into_iter()
+        .filter(|l| canonical[l.a] != canonical[l.b] && seen.insert((canonical[l.a], canonical[l.b])))
+        .take(args.links)
+        .collect();
+    let docs = originality(index, &neighbours, SAID_BEFORE_MIN_SCORE);
+    let parts = Report {
+        topics: &topics,
+        unclustered: &unclustered,
+        k_choice,
+        links: &strongest,
+        duplicates: &groups,
+        originality: &docs,
+    };
+    emit(
+        args.json,
+        || json::report(index, &parts),
+        |out, style| text::report(out, style, index, &parts),
+    )
+}

@@ -1,0 +1,87 @@
+//! `insights index`: read, split and embed documents into an index file, reusing vectors of unchanged texts.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use serde_json::json;
+
+use insights::index::{store, IndexError};
+
+use super::corpus::{embed_insights, read_insights, SplitArgs, DEFAULT_INDEX};
+use super::output::emit;
+use super::ModelArgs;
+
+/// Examples shown under `insights index --help`.
+pub const EXAMPLES: &str = "Examples:
+  insights index seeds/                          index a folder into ./insights.idx
+  insights index notes/ digests/ -i work.idx     several folders, another index file
+  insights similar \"a claim\" -i work.idx         then query it without re-reading the documents
+
+Re-indexing embeds only insights whose text is new; the others keep their vectors.";
+
+/// Arguments of `insights index`.
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    /// Documents: files, folders (recursive) or `-` for standard input.
+    #[arg(value_name = "PATHS", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The index file to write (replaced atomically; vectors of texts already in it are reused).
+    #[arg(long, short = 'i', value_name = "FILE", default_value = DEFAULT_INDEX)]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Indexes the paths and writes the index.
+pub fn run(args: &IndexArgs) -> Result<()> {
+    let previous = match store::load(&args.index) {
+        Ok(index) => Some(index),
+        Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
+        Err(IndexError::Format { message, .. }) if message.starts_with("not an insights index") => bail!(
+            "{} exists and is not an insights index; refusing to overwrite it (choose another file with --index)",
+            args.index.display()
+        ),
+        Err(e) => {
+            if !args.model.quiet {
+                eprintln!("insights: {e}; rebuilding it");
+            }
+            None
+        }
+    };
+    let split = args.split.options();
+    let insights = read_insights(&args.paths, &split, args.model.quiet)?;
+    let embedder = args.model.load_embedder(None)?;
+    let (index, stats) = embed_insights(insights, &split, &embedder, previous.as_ref(), args.model.quiet)?;
+    store::save(&index, &args.index)?;
+    let documents = index.documents().len();
+    emit(
+        args.json,
+        || {
+            json!({
+                "index": args.index.display().to_string(),
+                "documents": documents,
+                "insights": index.len(),
+                "embedded": stats.embedded,
+                "reused": stats.reused,
+                "model": index.meta.model_id,
+                "dim": index.meta.dim,
+            })
+        },
+        |out, _| {
+            writeln!(
+                out,
+                "indexed {} insights from {documents} documents into {} ({} new texts embedded, {} vectors reused)",
+                index.len(),
+                args.index.display(),
+                stats.embedded,
+                stats.reused
+            )
+        },
+    )
+}

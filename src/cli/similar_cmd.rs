@@ -1,0 +1,112 @@
+//! `insights similar`: the insights closest to a statement (or to each insight of a new document), and whether it
+//! has been said before.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use serde_json::json;
+
+use insights::analysis::similar::{similar, SAID_BEFORE_MIN_SCORE};
+use insights::document::read_inputs;
+use insights::insight::split_documents;
+use insights::report::{json as report_json, text};
+
+use super::corpus::CorpusArgs;
+use super::output::emit;
+
+/// Examples shown under `insights similar --help`.
+pub const EXAMPLES: &str = "Examples:
+  insights similar \"Open models will become a commodity\" seeds/
+  insights index seeds/ && insights similar \"Nations want their own AI\"    (uses ./insights.idx)
+  insights similar --file draft.md -i work.idx --json                      check each insight of a new document
+
+The verdict is \"said before\" when the closest insight scores at least --said-before (cosine similarity).";
+
+/// Arguments of `insights similar`.
+#[derive(Args, Debug)]
+pub struct SimilarArgs {
+    /// The statement to look for (omit with --file).
+    #[arg(value_name = "STATEMENT", required_unless_present = "file")]
+    pub statement: Option<String>,
+    /// Check each insight of this document instead of one statement.
+    #[arg(long, value_name = "NEW_DOC")]
+    pub file: Option<PathBuf>,
+    /// How many of the closest insights to show.
+    #[arg(short = 'k', long = "top", default_value_t = 5, value_name = "K")]
+    pub k: usize,
+    /// Show only insights scoring at least this (cosine similarity, -1 to 1).
+    #[arg(long, default_value_t = 0.3, value_name = "SCORE", allow_negative_numbers = true)]
+    pub min_score: f32,
+    /// The score from which a statement counts as said before.
+    #[arg(long, default_value_t = SAID_BEFORE_MIN_SCORE, value_name = "SCORE")]
+    pub said_before: f32,
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Answers the query.
+pub fn run(args: &SimilarArgs) -> Result<()> {
+    let mut corpus_args = args.corpus.clone();
+    // With --file, a lone positional is a corpus path, not a statement.
+    if let (Some(_), Some(s)) = (&args.file, &args.statement) {
+        corpus_args.paths.insert(0, PathBuf::from(s));
+    }
+    let corpus = corpus_args.open(true)?;
+    let Some(embedder) = corpus.embedder.as_ref() else {
+        bail!("internal: no model loaded for the query");
+    };
+    let index = &corpus.index;
+    let statements: Vec<(Option<insights::Insight>, String)> = match &args.file {
+        Some(file) => {
+            let loaded = read_inputs(std::slice::from_ref(file))?;
+            let found = split_documents(&loaded.documents, &corpus_args.split.options())?;
+            if found.is_empty() {
+                bail!("{}: no insights in this document", file.display());
+            }
+            found.into_iter().map(|i| (Some(i.clone()), i.text)).collect()
+        }
+        None => vec![(None, args.statement.clone().unwrap_or_default())],
+    };
+    let texts: Vec<&str> = statements.iter().map(|(_, t)| t.as_str()).collect();
+    let queries = embedder.embed(&texts)?;
+    let results: Vec<_> = queries
+        .rows()
+        .map(|q| similar(index, q, args.k, args.min_score, args.said_before))
+        .collect();
+    emit(
+        args.json,
+        || {
+            let items: Vec<_> = statements
+                .iter()
+                .zip(&results)
+                .map(|((insight, text), r)| {
+                    let mut v = report_json::similar(index, text, r, args.said_before);
+                    if let (Some(i), serde_json::Value::Object(map)) = (insight, &mut v) {
+                        map.insert("query_insight".into(), serde_json::to_value(i).unwrap_or_default());
+                    }
+                    v
+                })
+                .collect();
+            match &args.file {
+                Some(f) => json!({ "file": f.display().to_string(), "results": items }),
+                None => items.into_iter().next().unwrap_or_default(),
+            }
+        },
+        |out, style| {
+            for (n, ((insight, text), r)) in statements.iter().zip(&results).enumerate() {
+                if n > 0 {
+                    writeln!(out)?;
+                }
+                if let Some(i) = insight {
+                    writeln!(out, "{}", style.dim(&i.location()))?;
+                }
+                text::similar(out, style, index, text, r)?;
+            }
+            Ok(())
+        },
+    )
+}

@@ -1,0 +1,120 @@
+//! Bad input gets a clear message naming the file, a non-zero exit, never a panic or a half-written file.
+
+use std::path::Path;
+
+use crate::cli_embed::insights;
+use crate::pipeline::run;
+
+/// Runs `insights ARGS` in `dir`, expecting failure; returns stderr.
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let (ok, stdout, stderr) = run(insights().current_dir(dir).args(args));
+    assert!(!ok, "expected failure for {args:?}, got {stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn bad_documents_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("empty.txt"), "").unwrap();
+    std::fs::write(d.join("image.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    std::fs::write(d.join("latin1.txt"), b"caf\xe9 au lait is a drink people like a lot\n").unwrap();
+    std::fs::write(
+        d.join("notext.jsonl"),
+        "{\"text\": \"a fine first record here\"}\n{\"id\": 7}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("broken.jsonl"), "{\"text\": \"unterminated\n").unwrap();
+    let cases: [(&str, &str); 6] = [
+        ("empty.txt", "empty.txt: empty file"),
+        ("image.png", "image.png: binary file"),
+        ("latin1.txt", "latin1.txt: not valid UTF-8"),
+        ("missing.txt", "missing.txt: no such file or directory"),
+        ("notext.jsonl", "notext.jsonl:2: no \"text\" field"),
+        ("broken.jsonl", "broken.jsonl:1"),
+    ];
+    for (file, message) in cases {
+        let stderr = fails(d, &["duplicates", file, "--json"]);
+        assert!(stderr.contains(message), "{file}: {stderr}");
+    }
+}
+
+#[test]
+fn bad_index_files_are_named_and_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let (ok, _, stderr) = run(insights()
+        .current_dir(d)
+        .arg("index")
+        .arg(&seeds)
+        .args(["-i", "good.idx", "-q"]));
+    assert!(ok, "{stderr}");
+    let good = std::fs::read(d.join("good.idx")).unwrap();
+    std::fs::write(d.join("truncated.idx"), &good[..good.len() / 2]).unwrap();
+    std::fs::write(d.join("notes.txt"), "my precious notes, not an index at all.\n").unwrap();
+
+    let stderr = fails(d, &["clusters", "-i", "truncated.idx"]);
+    assert!(
+        stderr.contains("truncated.idx: the index file is truncated or damaged"),
+        "{stderr}"
+    );
+    let stderr = fails(d, &["clusters", "-i", "notes.txt"]);
+    assert!(stderr.contains("notes.txt: not an insights index"), "{stderr}");
+    let stderr = fails(d, &["clusters", "-i", "absent.idx"]);
+    assert!(stderr.contains("absent.idx"), "{stderr}");
+    let stderr = fails(d, &["index", seeds.to_str().unwrap(), "-i", "notes.txt", "-q"]);
+    assert!(
+        stderr.contains("notes.txt exists and is not an insights index; refusing to overwrite"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("notes.txt")).unwrap(),
+        "my precious notes, not an index at all.\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn an_index_from_another_model_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let (ok, _, stderr) = run(insights()
+        .current_dir(d)
+        .arg("index")
+        .arg(&seeds)
+        .args(["-i", "s.idx", "-q"]));
+    assert!(ok, "{stderr}");
+    // Rewrite the index as if another model with another dimension had made it.
+    let index = insights::index::store::load(&d.join("s.idx")).unwrap();
+    let mut other = index.clone();
+    other.meta.model_id = "someone/other-model".into();
+    other.meta.weights_sha256 = "0".repeat(64);
+    other.meta.dim = 2;
+    other.vectors = insights::Embeddings::from_flat(2, vec![1.0, 0.0].repeat(index.len()));
+    insights::index::store::save(&other, &d.join("other.idx")).unwrap();
+    let stderr = fails(
+        d,
+        &[
+            "similar",
+            "a claim about chips",
+            "-i",
+            "other.idx",
+            "-m",
+            "sentence-transformers/all-MiniLM-L6-v2",
+        ],
+    );
+    assert!(
+        stderr.contains("other.idx: made with model someone/other-model (dim 2)"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,168 @@
+//! The main job on the seed corpus with the real model: duplicates, queries, clusters, re-indexing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::cli_embed::insights;
+use crate::common::default_model;
+
+fn seeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// Runs the binary; returns (success, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (bool, String, String) {
+    default_model();
+    let out = cmd.output().expect("binary runs");
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json_of(cmd: &mut Command) -> Value {
+    let (ok, stdout, stderr) = run(cmd);
+    assert!(ok, "{stderr}");
+    serde_json::from_str(&stdout).expect("valid JSON")
+}
+
+#[test]
+fn duplicates_are_exactly_the_six_verbatim_groups() {
+    let v = json_of(insights().arg("duplicates").arg(seeds()).args(["--json", "-q"]));
+    assert_eq!(v["schema_version"], 1);
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 6, "{v:#}");
+    assert!(groups.iter().all(|g| g["kind"] == "verbatim"), "{v:#}");
+    let mut sizes: Vec<usize> = groups
+        .iter()
+        .map(|g| g["documents"].as_array().unwrap().len())
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![2, 2, 3, 3, 3, 3]);
+    for g in groups {
+        let members = g["members"].as_array().unwrap();
+        let first = members[0]["text"].as_str().unwrap();
+        assert!(members.iter().all(|m| m["text"] == first));
+        assert!(members.iter().all(|m| m["line_start"].as_u64().unwrap() >= 1));
+    }
+}
+
+#[test]
+fn a_paraphrase_is_said_before_and_an_unrelated_statement_is_not() {
+    let paraphrase = "For most firms, AI sovereignty means resilience: using several model vendors to compare them, \
+                      avoid lock-in and keep running, not training their own models.";
+    let v = json_of(
+        insights()
+            .args(["similar", paraphrase])
+            .arg(seeds())
+            .args(["--json", "-q"]),
+    );
+    assert_eq!(v["verdict"], "said-before", "{v:#}");
+    let best = &v["hits"][0]["insight"];
+    assert!(
+        best["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("For many companies, 'AI sovereignty' is less about"),
+        "{v:#}"
+    );
+    assert!(best["doc"].as_str().unwrap().ends_with("000_050be5057ca1e8ea.txt"));
+    assert_eq!(best["line_start"], 21);
+
+    let unrelated = "Sourdough bread needs a mature starter and a long cold fermentation to develop flavour.";
+    let v = json_of(
+        insights()
+            .args(["similar", unrelated])
+            .arg(seeds())
+            .args(["--json", "-q"]),
+    );
+    assert_eq!(v["verdict"], "not-said-before", "{v:#}");
+    assert!(v["best"]["score"].as_f64().unwrap() < 0.3);
+}
+
+#[test]
+fn two_cluster_runs_are_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("seeds.idx");
+    let (ok, _, stderr) = run(insights().arg("index").arg(seeds()).arg("-i").arg(&index).arg("-q"));
+    assert!(ok, "{stderr}");
+    let first = run(insights().arg("clusters").arg("-i").arg(&index).arg("--json"));
+    let second = run(insights().arg("clusters").arg(seeds()).args(["--json", "-q"]));
+    assert!(first.0 && second.0, "{} {}", first.2, second.2);
+    assert_eq!(first.1, second.1);
+    let v: Value = serde_json::from_str(&first.1).unwrap();
+    let clustered: usize = v["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(
+        clustered + v["unclustered"].as_array().unwrap().len(),
+        43,
+        "every insight is accounted for"
+    );
+}
+
+#[test]
+fn reindexing_after_adding_a_file_embeds_only_its_insights() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    for entry in std::fs::read_dir(seeds()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, corpus.join(path.file_name().unwrap())).unwrap();
+    }
+    let index = tmp.path().join("corpus.idx");
+    let index_cmd = || {
+        let mut cmd = insights();
+        cmd.arg("index")
+            .arg(&corpus)
+            .arg("-i")
+            .arg(&index)
+            .args(["--json", "-q"]);
+        cmd.env("INSIGHTS_CACHE_DIR", tmp.path().join("cache"));
+        cmd
+    };
+    let v = json_of(&mut index_cmd());
+    assert_eq!(
+        (v["insights"].as_u64(), v["embedded"].as_u64(), v["reused"].as_u64()),
+        (Some(43), Some(33), Some(0))
+    );
+    std::fs::write(
+        corpus.join("004_new.txt"),
+        "Chip export rules are being rewritten every few months, leaving suppliers unable to plan.\n\n\
+         Smaller countries are pooling their compute budgets to train shared national language models.\n",
+    )
+    .unwrap();
+    let v = json_of(&mut index_cmd());
+    assert_eq!(
+        (v["insights"].as_u64(), v["embedded"].as_u64(), v["reused"].as_u64()),
+        (Some(45), Some(2), Some(43))
+    );
+    assert_eq!(v["documents"], 5);
+}
+
+#[test]
+fn the_report_covers_topics_links_duplicates_and_documents() {
+    let (ok, stdout, stderr) = run(insights().arg("report").arg(seeds()).arg("-q").env("NO_COLOR", "1"));
+    assert!(ok, "{stderr}");
+    for heading in [
+        "Corpus",
+        "Topics",
+        "Strongest links across documents",
+        "Repeated across documents",
+        "Documents",
+    ] {
+        assert!(stdout.contains(heading), "missing {heading}:\n{stdout}");
+    }
+    assert!(stdout.contains("4 documents, 43 insights"), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "no colour codes when not on a terminal");
+    assert!(
+        stdout.contains("10 of 10 insights original (100%)"),
+        "002 shares nothing verbatim:\n{stdout}"
+    );
+}
