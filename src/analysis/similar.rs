@@ -17,24 +17,50 @@ pub enum Verdict {
     NotSaidBefore(Option<Hit>),
 }
 
+/// One distinct text among the closest insights, with the other insights that carry the same text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarHit {
+    /// The first insight (corpus order) with this text, and its score.
+    pub hit: Hit,
+    /// Other insights with exactly the same text (copies in other places), in corpus order.
+    pub copies: Vec<usize>,
+}
+
 /// The answer to a query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Similar {
-    /// The closest insights with score ≥ the minimum asked for, best first.
-    pub hits: Vec<Hit>,
+    /// The closest distinct texts with score ≥ the minimum asked for, best first.
+    pub hits: Vec<SimilarHit>,
     /// Said before or not.
     pub verdict: Verdict,
 }
 
-/// The `k` insights closest to `query` (a unit vector) with score ≥ `min_score`, and the verdict against
-/// `said_before` (normally [`SAID_BEFORE_MIN_SCORE`]).
+/// The `k` distinct texts closest to `query` (a unit vector) with score ≥ `min_score`, copies of a text folded into
+/// its first occurrence, and the verdict against `said_before` (normally [`SAID_BEFORE_MIN_SCORE`]).
 pub fn similar(index: &Index, query: &[f32], k: usize, min_score: f32, said_before: f32) -> Similar {
-    let best = top_k(&index.vectors, query, k.max(1), &|_| true);
-    let top = best.first().copied();
-    let verdict = match top {
+    // Copies share a vector, so fetching a few extra candidates leaves k distinct texts in all but extreme cases.
+    let best = top_k(&index.vectors, query, k.max(1) * 4, &|_| true);
+    let mut hits: Vec<SimilarHit> = Vec::new();
+    for hit in best.iter().filter(|h| h.score >= min_score) {
+        let same_text = hits
+            .iter()
+            .position(|s| index.hashes[s.hit.index] == index.hashes[hit.index]);
+        match same_text {
+            Some(at) => hits[at].copies.push(hit.index),
+            None if hits.len() < k => hits.push(SimilarHit {
+                hit: *hit,
+                copies: Vec::new(),
+            }),
+            None => {}
+        }
+    }
+    for s in &mut hits {
+        // Equal scores come back in index order, so the first occurrence leads; keep copies in corpus order.
+        s.copies.sort_unstable();
+    }
+    let verdict = match best.first().copied() {
         Some(hit) if hit.score >= said_before => Verdict::SaidBefore(hit),
         other => Verdict::NotSaidBefore(other),
     };
-    let hits = best.into_iter().take(k).filter(|h| h.score >= min_score).collect();
     Similar { hits, verdict }
 }

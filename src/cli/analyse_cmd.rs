@@ -26,7 +26,7 @@ pub const CLUSTERS_EXAMPLES: &str = "Examples:
   insights clusters seeds/ --k 3 --json    exactly three topics, as JSON
   insights clusters -i work.idx            topics of a saved index (no model needed)
 
-The automatic number of topics: the corpus is over-clustered by spherical k-means, the fine clusters are merged
+The automatic number of topics: the corpus is over-clustered by spherical k-means, the fine clusters are merged \
 pairwise by Ward's criterion, and the level with the best mean silhouette on a sample wins (see the README).";
 
 /// Examples shown under `insights neighbors --help`.
@@ -39,8 +39,8 @@ pub const DUPLICATES_EXAMPLES: &str = "Examples:
   insights duplicates seeds/
   insights duplicates -i work.idx --json
 
-Kinds: verbatim (identical after whitespace, case and quote normalisation), near-verbatim (word-level edit
-similarity >= 0.8), paraphrase (cosine >= 0.85 with less lexical overlap). Only groups spanning two or more
+Kinds: verbatim (identical after whitespace, case and quote normalisation), near-verbatim (word-level edit \
+similarity >= 0.8), paraphrase (cosine >= 0.85 with less lexical overlap). Only groups spanning two or more \
 documents are shown.";
 
 /// Examples shown under `insights report --help`.

@@ -15,7 +15,7 @@ pub const EXAMPLES: &str = "Examples:
   insights embed notes.txt > vectors.jsonl             one text per non-empty line
   insights embed corpus.jsonl --device cuda           JSONL input: each line an object with a \"text\" field
 
-Each output line is {\"text\": ..., \"embedding\": [...]}, in input order; the vectors are L2-normalised, so the dot
+Each output line is {\"text\": ..., \"embedding\": [...]}, in input order; the vectors are L2-normalised, so the dot \
 product of two is their cosine similarity.";
 
 /// Arguments of `insights embed`.
@@ -31,6 +31,13 @@ pub struct EmbedArgs {
     pub model: ModelArgs,
 }
 
+/// One output line: the text and its vector (f32, printed at f32 precision).
+#[derive(serde::Serialize)]
+struct EmbeddedLine<'a> {
+    text: &'a str,
+    embedding: &'a [f32],
+}
+
 /// Reads the texts, embeds them, writes JSONL to stdout.
 pub fn run(args: &EmbedArgs) -> Result<()> {
     let texts = read_texts(args)?;
@@ -43,8 +50,8 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
     let vectors = embedder.embed_with_progress(&refs, &mut |done, total| progress.update(done, total))?;
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::new(stdout);
-    for (text, vector) in texts.iter().zip(vectors.rows()) {
-        serde_json::to_writer(&mut out, &serde_json::json!({ "text": text, "embedding": vector }))?;
+    for (text, embedding) in texts.iter().zip(vectors.rows()) {
+        serde_json::to_writer(&mut out, &EmbeddedLine { text, embedding })?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

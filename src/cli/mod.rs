@@ -19,7 +19,7 @@ use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAUL
 
 /// Find the topics, recurring arguments and near-duplicates across your documents, on your own hardware.
 #[derive(Parser, Debug)]
-#[command(name = "insights", version, about, long_about = None, propagate_version = true)]
+#[command(name = "insights", version, about, long_about = None, propagate_version = true, after_help = START)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,6 +52,16 @@ enum Command {
     #[command(after_help = models_cmd::EXAMPLES)]
     Models(models_cmd::ModelsArgs),
 }
+
+/// Shown under `insights --help`.
+const START: &str = "Start here:
+  insights report seeds/                     topics, links, duplicates and originality of a folder
+  insights index notes/                      embed once into ./insights.idx, then query it:
+  insights similar \"a new claim\"             has it been said before, and where?
+  insights duplicates notes/ --json          every command takes --json for scripts
+
+Everything runs on this machine; the model (sentence-transformers/all-MiniLM-L6-v2 by default) is fetched once \
+and verified by sha256. See `insights models --help` for offline use.";
 
 /// Options shared by every command that runs the model.
 #[derive(Args, Debug, Clone)]

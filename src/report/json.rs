@@ -41,7 +41,13 @@ pub fn similar(index: &Index, query: &str, result: &Similar, said_before: f32) -
         "verdict": verdict,
         "said_before_min_score": round(said_before),
         "best": best.map(|h| hit(index, h)),
-        "hits": result.hits.iter().map(|h| hit(index, h)).collect::<Vec<_>>(),
+        "hits": result.hits.iter().map(|s| {
+            let mut v = hit(index, &s.hit);
+            if let Value::Object(map) = &mut v {
+                map.insert("copies".into(), s.copies.iter().map(|&c| insight(index, c)).collect());
+            }
+            v
+        }).collect::<Vec<_>>(),
     })
 }
 

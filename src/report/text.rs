@@ -45,7 +45,8 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
     if result.hits.is_empty() {
         return writeln!(out, "{}", style.dim("No insight reaches the minimum score."));
     }
-    for (rank, h) in result.hits.iter().enumerate() {
+    for (rank, s) in result.hits.iter().enumerate() {
+        let h = s.hit;
         writeln!(
             out,
             "{:>3}. {}  {}",
@@ -53,6 +54,14 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
             score(style, h.score),
             location(style, index, h.index)
         )?;
+        if !s.copies.is_empty() {
+            let copies: Vec<String> = s.copies.iter().map(|&c| index.insights[c].location()).collect();
+            writeln!(
+                out,
+                "       {}",
+                style.dim(&format!("same text also at {}", copies.join(", ")))
+            )?;
+        }
         writeln!(out, "{}", style.wrap(&index.insights[h.index].text, "       "))?;
     }
     Ok(())
@@ -249,7 +258,11 @@ pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> 
         topic_heading(out, style, t)?;
         let rep = Style::clip(&index.insights[t.representative].text, 220);
         writeln!(out, "{}", style.wrap(&rep, "     "))?;
-        writeln!(out, "     {}", style.dim(&format!("in: {}", t.documents.join(", "))))?;
+        writeln!(
+            out,
+            "{}",
+            style.dim(&style.wrap(&format!("in: {}", t.documents.join(", ")), "     "))
+        )?;
     }
     if !r.unclustered.is_empty() {
         writeln!(out, "  Unclustered: {} insights", r.unclustered.len())?;
