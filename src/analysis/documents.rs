@@ -31,12 +31,16 @@ pub struct DocumentOriginality {
 /// which two insights make the same point.
 pub fn originality(index: &Index, neighbours: &[Vec<Hit>], same_point: f32) -> Vec<DocumentOriginality> {
     let doc_of = super::neighbours::document_ids(index);
-    index
-        .documents()
+    let names = index.documents();
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (i, &d) in doc_of.iter().enumerate() {
+        members_of[d].push(i);
+    }
+    names
         .iter()
+        .zip(members_of)
         .enumerate()
-        .map(|(d, name)| {
-            let members: Vec<usize> = (0..index.len()).filter(|&i| doc_of[i] == d).collect();
+        .map(|(d, (name, members))| {
             let mut repeats = Vec::new();
             for &i in &members {
                 let matches: Vec<&Hit> = neighbours[i].iter().filter(|h| h.score >= same_point).collect();

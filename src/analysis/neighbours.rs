@@ -6,11 +6,14 @@ use crate::index::{top_k, Hit, Index};
 
 /// Numbers the documents of an index (in order of first appearance) and gives each insight its document's number.
 pub fn document_ids(index: &Index) -> Vec<usize> {
-    let docs = index.documents();
+    let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     index
         .insights
         .iter()
-        .map(|i| docs.iter().position(|d| *d == i.doc).unwrap_or(0))
+        .map(|i| {
+            let next = ids.len();
+            *ids.entry(i.doc.as_str()).or_insert(next)
+        })
         .collect()
 }
 

@@ -6,3 +6,4 @@ mod common;
 mod embed_reference;
 mod model_loading;
 mod pipeline;
+mod topics;
