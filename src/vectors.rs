@@ -5,15 +5,16 @@
 //! crate always means that cosine, and higher is closer.
 
 /// A matrix of unit-length embeddings, one row per text, in one contiguous buffer.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Embeddings {
     dim: usize,
     data: Vec<f32>,
 }
 
 impl Embeddings {
-    /// An empty matrix whose rows will have `dim` components.
+    /// An empty matrix whose rows will have `dim` components (`dim` must be positive).
     pub fn empty(dim: usize) -> Self {
+        assert!(dim > 0, "embedding dimension must be positive");
         Self { dim, data: Vec::new() }
     }
 
@@ -66,12 +67,6 @@ impl Embeddings {
     pub fn push(&mut self, row: &[f32]) {
         assert_eq!(row.len(), self.dim, "row has the wrong dimension");
         self.data.extend_from_slice(row);
-    }
-
-    /// Appends every row of `other` (same dimension).
-    pub fn extend(&mut self, other: &Embeddings) {
-        assert_eq!(other.dim, self.dim, "matrices have different dimensions");
-        self.data.extend_from_slice(&other.data);
     }
 
     /// A new matrix holding the rows at `indices`, in that order.

@@ -30,7 +30,7 @@ pub struct DocumentOriginality {
 /// Originality of every document, given each insight's cross-document neighbours (best first) and the score at
 /// which two insights make the same point.
 pub fn originality(index: &Index, neighbours: &[Vec<Hit>], same_point: f32) -> Vec<DocumentOriginality> {
-    let doc_of = super::neighbours::document_ids(index);
+    let doc_of = index.document_ids();
     let names = index.documents();
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
     for (i, &d) in doc_of.iter().enumerate() {

@@ -265,6 +265,7 @@ mod tests {
             line_end: 1,
             text: text.into(),
             source_id: None,
+            file: None,
         }
     }
 

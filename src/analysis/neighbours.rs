@@ -4,22 +4,9 @@ use rayon::prelude::*;
 
 use crate::index::{top_k, Hit, Index};
 
-/// Numbers the documents of an index (in order of first appearance) and gives each insight its document's number.
-pub fn document_ids(index: &Index) -> Vec<usize> {
-    let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    index
-        .insights
-        .iter()
-        .map(|i| {
-            let next = ids.len();
-            *ids.entry(i.doc.as_str()).or_insert(next)
-        })
-        .collect()
-}
-
 /// For each insight, its at most `k` nearest insights from other documents with score ≥ `min_score`, best first.
 pub fn cross_document_neighbours(index: &Index, k: usize, min_score: f32) -> Vec<Vec<Hit>> {
-    let doc_of = document_ids(index);
+    let doc_of = index.document_ids();
     (0..index.len())
         .into_par_iter()
         .map(|i| {
@@ -77,6 +64,7 @@ mod tests {
                 line_end: i + 1,
                 text: format!("text {i}"),
                 source_id: None,
+                file: None,
             })
             .collect();
         let mut e = Embeddings::from_flat(2, vectors.iter().flatten().copied().collect());

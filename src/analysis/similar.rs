@@ -39,18 +39,19 @@ pub struct Similar {
 /// its first occurrence, and the verdict against `said_before` (normally [`SAID_BEFORE_MIN_SCORE`]).
 pub fn similar(index: &Index, query: &[f32], k: usize, min_score: f32, said_before: f32) -> Similar {
     // Copies share a vector, so fetching a few extra candidates leaves k distinct texts in all but extreme cases.
-    let best = top_k(&index.vectors, query, k.max(1) * 4, &|_| true);
+    let best = top_k(&index.vectors, query, k.max(1).saturating_mul(4), &|_| true);
     let mut hits: Vec<SimilarHit> = Vec::new();
+    let mut slot_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for hit in best.iter().filter(|h| h.score >= min_score) {
-        let same_text = hits
-            .iter()
-            .position(|s| index.hashes[s.hit.index] == index.hashes[hit.index]);
-        match same_text {
-            Some(at) => hits[at].copies.push(hit.index),
-            None if hits.len() < k => hits.push(SimilarHit {
-                hit: *hit,
-                copies: Vec::new(),
-            }),
+        match slot_of.get(index.hashes[hit.index].as_str()) {
+            Some(&at) => hits[at].copies.push(hit.index),
+            None if hits.len() < k => {
+                slot_of.insert(&index.hashes[hit.index], hits.len());
+                hits.push(SimilarHit {
+                    hit: *hit,
+                    copies: Vec::new(),
+                });
+            }
             None => {}
         }
     }

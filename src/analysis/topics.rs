@@ -31,7 +31,6 @@ pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<T
             None => unclustered.push(i),
         }
     }
-    let docs = index.documents();
     let topics = members
         .into_iter()
         .enumerate()
@@ -44,11 +43,7 @@ pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<T
                 .copied()
                 .or_else(|| members.first().copied())
                 .unwrap_or(0),
-            documents: docs
-                .iter()
-                .filter(|d| members.iter().any(|&m| index.insights[m].doc == **d))
-                .map(|d| d.to_string())
-                .collect(),
+            documents: index.documents_of(&members).into_iter().map(str::to_string).collect(),
             members,
         })
         .collect();

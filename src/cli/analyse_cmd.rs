@@ -187,7 +187,10 @@ pub fn report(args: &ReportArgs) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     let strongest: Vec<Link> = links(&neighbours)
         .into_iter()
-        .filter(|l| canonical[l.a] != canonical[l.b] && seen.insert((canonical[l.a], canonical[l.b])))
+        .filter(|l| {
+            let (a, b) = (canonical[l.a], canonical[l.b]);
+            a != b && seen.insert((a.min(b), a.max(b)))
+        })
         .take(args.links)
         .collect();
     let docs = originality(index, &neighbours, SAID_BEFORE_MIN_SCORE);

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use insights::document::read_inputs;
 use insights::embed::Embedder;
-use insights::index::{store, BuildStats, Index, IndexMeta};
+use insights::index::{cache, store, BuildStats, Index, IndexMeta};
 use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
 use insights::Insight;
 
@@ -186,21 +186,8 @@ fn cache_path(weights_sha256: &str) -> Option<PathBuf> {
     Some(dir.join(format!("vectors-{tag}.idx")))
 }
 
-/// Writes the cache: this index's entries, then the old cache's other entries, up to the cap.
+/// Writes the cache: this index's distinct texts, then the old cache's others, up to the cap.
 fn save_cache(path: &Path, index: &Index, old: Option<&Index>) -> Result<()> {
-    let mut cache = index.clone();
-    if let Some(old) = old {
-        let have: std::collections::HashSet<&String> = index.hashes.iter().collect();
-        for (i, h) in old.hashes.iter().enumerate() {
-            if cache.len() >= CACHE_MAX_ENTRIES {
-                break;
-            }
-            if !have.contains(h) {
-                cache.insights.push(old.insights[i].clone());
-                cache.hashes.push(h.clone());
-                cache.vectors.push(old.vectors.row(i));
-            }
-        }
-    }
+    let cache = cache::merged(index, old, CACHE_MAX_ENTRIES);
     store::save(&cache, path).with_context(|| format!("{}", path.display()))
 }

@@ -1,10 +1,12 @@
 //! `insights embed`: texts in (lines or JSONL), JSONL of `{"text", "embedding"}` out.
 
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
+use insights::document::{read_inputs, DocFormat};
+use insights::insight::{split_documents, SplitOptions};
 
 use super::progress::Progress;
 use super::ModelArgs;
@@ -42,7 +44,7 @@ struct EmbeddedLine<'a> {
 pub fn run(args: &EmbedArgs) -> Result<()> {
     let texts = read_texts(args)?;
     if texts.is_empty() {
-        bail!("no texts to embed: the input is empty (give one text per line, or JSONL with a \"text\" field)");
+        bail!("no texts to embed in {}: every line is blank", describe(&args.files));
     }
     let embedder = args.model.load_embedder(None)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -59,41 +61,42 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
 }
 
 fn read_texts(args: &EmbedArgs) -> Result<Vec<String>> {
-    let stdin = [PathBuf::from("-")];
-    let files = if args.files.is_empty() {
-        &stdin[..]
+    let inputs = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
     } else {
-        &args.files[..]
+        args.files.clone()
     };
+    let loaded = read_inputs(&inputs)?;
+    if !args.model.quiet {
+        for skipped in &loaded.skipped {
+            eprintln!("insights: skipped {}: {}", skipped.path.display(), skipped.reason);
+        }
+    }
     let mut texts = Vec::new();
-    for file in files {
-        let name = file.display().to_string();
-        let reader: Box<dyn Read> = if name == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            Box::new(std::fs::File::open(file).with_context(|| format!("{name}: cannot open"))?)
-        };
-        let jsonl = args.jsonl || file.extension().is_some_and(|e| e == "jsonl");
-        for (n, line) in BufReader::new(reader).lines().enumerate() {
-            let line = line.with_context(|| format!("{name}:{}: cannot read (is it UTF-8 text?)", n + 1))?;
-            if line.trim().is_empty() {
-                continue;
+    for mut doc in loaded.documents {
+        if args.jsonl {
+            doc.format = DocFormat::Jsonl;
+        }
+        match doc.format {
+            DocFormat::Jsonl => {
+                let records = split_documents(std::slice::from_ref(&doc), &SplitOptions::default())?;
+                texts.extend(records.into_iter().map(|i| i.text));
             }
-            if jsonl {
-                texts.push(jsonl_text(&line).with_context(|| format!("{name}:{}", n + 1))?);
-            } else {
-                texts.push(line);
+            DocFormat::Text | DocFormat::Markdown => {
+                texts.extend(doc.text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
             }
         }
     }
     Ok(texts)
 }
 
-fn jsonl_text(line: &str) -> Result<String> {
-    let value: serde_json::Value = serde_json::from_str(line).context("invalid JSON")?;
-    match value.get("text") {
-        Some(serde_json::Value::String(s)) => Ok(s.clone()),
-        Some(_) => bail!("the \"text\" field is not a string"),
-        None => bail!("no \"text\" field"),
+fn describe(files: &[PathBuf]) -> String {
+    if files.is_empty() {
+        return "standard input".to_string();
     }
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -40,19 +40,21 @@ pub struct IndexArgs {
 
 /// Indexes the paths and writes the index.
 pub fn run(args: &IndexArgs) -> Result<()> {
+    // Only a missing file or a damaged index is replaced; anything else at that path is left alone.
     let previous = match store::load(&args.index) {
         Ok(index) => Some(index),
         Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
-        Err(IndexError::Format { message, .. }) if message.starts_with("not an insights index") => bail!(
-            "{} exists and is not an insights index; refusing to overwrite it (choose another file with --index)",
-            args.index.display()
-        ),
-        Err(e) => {
+        Err(e @ IndexError::Format { .. }) => {
             if !args.model.quiet {
                 eprintln!("insights: {e}; rebuilding it");
             }
             None
         }
+        Err(IndexError::NotAnIndex { .. }) => bail!(
+            "{} exists and is not an insights index; refusing to overwrite it (choose another file with --index)",
+            args.index.display()
+        ),
+        Err(e) => return Err(e.into()),
     };
     let split = args.split.options();
     let insights = read_insights(&args.paths, &split, args.model.quiet)?;

@@ -23,6 +23,9 @@ use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAUL
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// CPU threads for the model and for searching (default: all cores).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,9 +79,6 @@ pub struct ModelArgs {
     /// Texts per forward pass.
     #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub batch_size: u32,
-    /// CPU threads for the model (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
     /// No progress messages on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -88,11 +88,6 @@ impl ModelArgs {
     /// Finds (fetching if needed), verifies and loads the model, reporting fetch progress on stderr. Without
     /// --model, `fallback` (an index's model) or else the default model is used.
     pub fn load_embedder(&self, fallback: Option<&str>) -> Result<Embedder> {
-        if let Some(n) = self.threads {
-            // Before any thread pool exists: candle and rayon read this once.
-            std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-            let _ = rayon::ThreadPoolBuilder::new().num_threads(n as usize).build_global();
-        }
         let locator = ModelLocator::from_env();
         let mut reporter = progress::FetchReporter::new(self.quiet);
         let model = self.model.as_deref().or(fallback).unwrap_or(DEFAULT_MODEL);
@@ -108,6 +103,11 @@ impl ModelArgs {
 /// Runs the command line and maps the outcome to an exit code: 0 success, 1 error, 2 usage (clap).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        // Before any thread pool exists: rayon's global pool and candle's matmul both take this.
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n as usize).build_global();
+    }
     let result = match cli.command {
         Command::Report(args) => analyse_cmd::report(&args),
         Command::Index(args) => index_cmd::run(&args),
@@ -123,9 +123,15 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {err}");
+            let mut said = err.to_string();
+            let _ = writeln!(stderr, "error: {said}");
+            // Library errors already name their cause in their message; print only what is new.
             for cause in err.chain().skip(1) {
-                let _ = writeln!(stderr, "  caused by: {cause}");
+                let cause = cause.to_string();
+                if !said.contains(&cause) {
+                    let _ = writeln!(stderr, "  caused by: {cause}");
+                    said.push_str(&cause);
+                }
             }
             ExitCode::FAILURE
         }

@@ -5,7 +5,9 @@ use clap::{Args, Subcommand};
 
 use insights::embed::{known_models, ModelLocator, DEFAULT_MODEL};
 
+use super::output::emit;
 use super::progress::FetchReporter;
+use serde_json::json;
 
 /// Examples shown under `insights models --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -55,47 +57,50 @@ pub fn run(args: &ModelsArgs) -> Result<()> {
                 .parent()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let verified = if located.weights_sha256.is_some() {
-                ", verified"
-            } else {
-                ""
-            };
-            println!("{name}: ready in {dir} ({}{verified})", located.source);
-            Ok(())
+            let verified = located.weights_sha256.is_some();
+            emit(
+                args.json,
+                || json!({ "model": name, "path": dir, "source": located.source.to_string(), "verified": verified }),
+                |out, _| {
+                    let note = if verified { ", verified" } else { "" };
+                    writeln!(out, "{name}: ready in {dir} ({}{note})", located.source)
+                },
+            )
         }
     }
 }
 
-fn list(locator: &ModelLocator, json: bool) -> Result<()> {
+fn list(locator: &ModelLocator, as_json: bool) -> Result<()> {
     let rows: Vec<_> = known_models().iter().map(|m| (m, locator.presence(&m.id))).collect();
-    if json {
-        let items: Vec<_> = rows
-            .iter()
-            .map(|(m, present)| {
-                serde_json::json!({
-                    "id": m.id,
-                    "dim": m.dim,
-                    "default": m.id == DEFAULT_MODEL,
-                    "present": present.is_some(),
-                    "source": present.as_ref().map(|(s, _)| s.to_string()),
-                    "path": present.as_ref().map(|(_, p)| p.display().to_string()),
+    emit(
+        as_json,
+        || {
+            let items: Vec<_> = rows
+                .iter()
+                .map(|(m, present)| {
+                    json!({
+                        "id": m.id,
+                        "dim": m.dim,
+                        "default": m.id == DEFAULT_MODEL,
+                        "present": present.is_some(),
+                        "source": present.as_ref().map(|(s, _)| s.to_string()),
+                        "path": present.as_ref().map(|(_, p)| p.display().to_string()),
+                    })
                 })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "models": items }))?
-        );
-        return Ok(());
-    }
-    println!("Known models (models folder: {}):", locator.models_dir.display());
-    for (m, present) in rows {
-        let default = if m.id == DEFAULT_MODEL { " (default)" } else { "" };
-        let status = match present {
-            Some((source, path)) => format!("present in {source}: {}", path.display()),
-            None => format!("not present: insights models fetch {}", m.id),
-        };
-        println!("  {}{default}  dim {}  {status}", m.id, m.dim);
-    }
-    Ok(())
+                .collect();
+            json!({ "models_dir": locator.models_dir.display().to_string(), "models": items })
+        },
+        |out, style| {
+            writeln!(out, "Known models (models folder: {}):", locator.models_dir.display())?;
+            for (m, present) in &rows {
+                let default = if m.id == DEFAULT_MODEL { " (default)" } else { "" };
+                let status = match present {
+                    Some((source, path)) => format!("present in {source}: {}", path.display()),
+                    None => format!("not present: insights models fetch {}", m.id),
+                };
+                writeln!(out, "  {}{default}  dim {}  {}", style.bold(&m.id), m.dim, status)?;
+            }
+            Ok(())
+        },
+    )
 }

@@ -67,9 +67,19 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             if found.is_empty() {
                 bail!("{}: no insights in this document", file.display());
             }
-            found.into_iter().map(|i| (Some(i.clone()), i.text)).collect()
+            found
+                .into_iter()
+                .map(|i| (i.text.clone(), i))
+                .map(|(t, i)| (Some(i), t))
+                .collect()
         }
-        None => vec![(None, args.statement.clone().unwrap_or_default())],
+        None => {
+            let statement = args.statement.clone().unwrap_or_default();
+            if statement.trim().is_empty() {
+                bail!("the statement is empty: give the claim to look for, e.g. insights similar \"open models will win\"");
+            }
+            vec![(None, statement)]
+        }
     };
     let texts: Vec<&str> = statements.iter().map(|(_, t)| t.as_str()).collect();
     let queries = embedder.embed(&texts)?;

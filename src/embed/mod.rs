@@ -98,11 +98,6 @@ impl Embedder {
         &self.sentence
     }
 
-    /// The device the model runs on, as a short name (`cpu`, `cuda`, `metal`).
-    pub fn device_name(&self) -> String {
-        device::device_name(self.encoder.device())
-    }
-
     /// Embeds texts: one unit vector per text, in input order.
     pub fn embed(&self, texts: &[&str]) -> Result<Embeddings, EmbedError> {
         self.embed_with_progress(texts, &mut |_, _| {})

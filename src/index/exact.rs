@@ -45,7 +45,8 @@ const CHUNK: usize = 4096;
 
 /// The `k` rows of `vectors` closest to `query` that `keep` accepts, best first (ties: lower index first).
 pub fn top_k(vectors: &Embeddings, query: &[f32], k: usize, keep: &(dyn Fn(usize) -> bool + Sync)) -> Vec<Hit> {
-    if k == 0 || vectors.is_empty() {
+    let k = k.min(vectors.len());
+    if k == 0 {
         return Vec::new();
     }
     let dim = vectors.dim();

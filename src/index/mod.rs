@@ -1,6 +1,7 @@
 //! The vector index: insights with their vectors and the model that made them, exact top-k search, and a file
 //! format that is written atomically and checked on reading.
 
+pub mod cache;
 pub mod exact;
 pub mod store;
 
@@ -40,7 +41,13 @@ pub enum IndexError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file is not an insights index, or is damaged.
+    /// The file is not an insights index at all (another kind of file).
+    #[error("{path}: not an insights index (no INSIGHTS-IDX signature); make one with `insights index`")]
+    NotAnIndex {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is an insights index, but damaged, truncated or of another format version.
     #[error("{path}: {message}")]
     Format {
         /// The file.
@@ -170,6 +177,31 @@ impl Index {
             .collect()
     }
 
+    /// Each insight's document number: the position of its document in [`Index::documents`].
+    pub fn document_ids(&self) -> Vec<usize> {
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        self.insights
+            .iter()
+            .map(|i| {
+                let next = ids.len();
+                *ids.entry(i.doc.as_str()).or_insert(next)
+            })
+            .collect()
+    }
+
+    /// The distinct documents of some insights, in order of first appearance in the index.
+    pub fn documents_of(&self, members: &[usize]) -> Vec<&str> {
+        let mut docs: Vec<(usize, &str)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for &m in members {
+            if seen.insert(self.insights[m].doc.as_str()) {
+                docs.push((m, self.insights[m].doc.as_str()));
+            }
+        }
+        docs.sort_unstable();
+        docs.into_iter().map(|(_, d)| d).collect()
+    }
+
     /// Refuses the index unless it was made with the model `model_id` whose weights have `weights_sha256`.
     pub fn check_model(
         &self,
@@ -202,6 +234,7 @@ mod tests {
             line_end: 1,
             text: text.into(),
             source_id: None,
+            file: None,
         }
     }
 

@@ -102,10 +102,9 @@ pub fn load(path: &Path) -> Result<Index, IndexError> {
 
 fn decode(path: &Path, bytes: &[u8]) -> Result<Index, IndexError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(format_err(
-            path,
-            "not an insights index (no INSIGHTS-IDX signature); make one with `insights index`",
-        ));
+        return Err(IndexError::NotAnIndex {
+            path: path.to_path_buf(),
+        });
     }
     if bytes.len() < PREFIX + TRAILER {
         return Err(format_err(
@@ -177,6 +176,7 @@ mod tests {
                 line_end: i + 2,
                 text: t.to_string(),
                 source_id: (i == 1).then(|| "b".to_string()),
+                file: None,
             })
             .collect();
         let mut vectors = Embeddings::from_flat(3, vec![1., 2., 3., 0., 1., 0., -1., 0., 0.]);

@@ -23,15 +23,24 @@ pub struct Insight {
     /// The `id` given in a JSONL input record, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
+    /// The file the insight was read from, when `doc` names something else (a JSONL record's own `doc` field);
+    /// the line numbers are lines of this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Insight {
-    /// `doc:start-end` (or `doc:line`), the provenance as a person reads it.
+    /// `doc:start-end` (or `doc:line`; `doc (file:line)` when read from another file), the provenance as a person
+    /// reads it.
     pub fn location(&self) -> String {
-        if self.line_start == self.line_end {
-            format!("{}:{}", self.doc, self.line_start)
+        let lines = if self.line_start == self.line_end {
+            self.line_start.to_string()
         } else {
-            format!("{}:{}-{}", self.doc, self.line_start, self.line_end)
+            format!("{}-{}", self.line_start, self.line_end)
+        };
+        match &self.file {
+            Some(file) => format!("{} ({file}:{lines})", self.doc),
+            None => format!("{}:{lines}", self.doc),
         }
     }
 }

@@ -133,6 +133,7 @@ fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec
                 line_end,
                 text,
                 source_id: None,
+                file: None,
             });
         }
     }

@@ -82,22 +82,11 @@ pub fn duplicates(index: &Index, groups: &[DuplicateGroup]) -> Vec<Value> {
             json!({
                 "kind": g.kind,
                 "score": round(g.score),
-                "documents": distinct_docs(index, &g.members),
+                "documents": index.documents_of(&g.members),
                 "members": g.members.iter().map(|&m| insight(index, m)).collect::<Vec<_>>(),
             })
         })
         .collect()
-}
-
-fn distinct_docs(index: &Index, members: &[usize]) -> Vec<String> {
-    let mut docs: Vec<String> = Vec::new();
-    for &m in members {
-        let d = &index.insights[m].doc;
-        if !docs.contains(d) {
-            docs.push(d.clone());
-        }
-    }
-    docs
 }
 
 /// Topics and unclustered insights.

@@ -11,27 +11,8 @@ pub struct Style {
 }
 
 impl Style {
-    /// Plain text, 100 columns: for files, pipes and tests.
-    pub fn plain() -> Self {
-        Style {
-            color: false,
-            width: 100,
-        }
-    }
-
-    /// Colour when `is_terminal` and `NO_COLOR` is unset or empty; width from `COLUMNS`, else 100.
-    pub fn detect(is_terminal: bool) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse::<usize>().ok())
-            .filter(|&w| w >= 40)
-            .unwrap_or(100);
-        Style {
-            color: is_terminal && !no_color,
-            width,
-        }
-    }
+    /// The default width when the terminal's is unknown.
+    pub const DEFAULT_WIDTH: usize = 100;
 
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color {

@@ -118,8 +118,7 @@ pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[D
         ))
     )?;
     for (n, g) in groups.iter().enumerate() {
-        let docs: std::collections::BTreeSet<&str> =
-            g.members.iter().map(|&m| index.insights[m].doc.as_str()).collect();
+        let docs = index.documents_of(&g.members);
         writeln!(out)?;
         writeln!(
             out,

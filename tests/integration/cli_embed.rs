@@ -5,10 +5,15 @@ use std::process::{Command, Stdio};
 
 use crate::common::default_model;
 
-/// The binary under test, with the model-related environment cleared.
+/// The binary under test, with the model-related environment cleared and a vector cache of the tests' own (never
+/// the user's).
 pub fn insights() -> Command {
+    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(|| tempfile::tempdir().expect("temporary cache folder"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_insights"));
-    cmd.env_remove("INSIGHTS_MODEL").env_remove("NO_COLOR");
+    cmd.env_remove("INSIGHTS_MODEL")
+        .env_remove("NO_COLOR")
+        .env("INSIGHTS_CACHE_DIR", cache.path());
     cmd
 }
 

@@ -48,9 +48,10 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
                 )))
             }
         };
-        let name = match record.get("doc") {
-            None | Some(Value::Null) => doc.name.clone(),
-            Some(Value::String(name)) => name.clone(),
+        let (name, file) = match record.get("doc") {
+            None | Some(Value::Null) => (doc.name.clone(), None),
+            Some(Value::String(name)) if *name == doc.name => (name.clone(), None),
+            Some(Value::String(name)) => (name.clone(), Some(doc.name.clone())),
             Some(other) => return Err(error(format!("\"doc\" must be a string, found {}", kind(other)))),
         };
         if text.is_empty() {
@@ -62,6 +63,7 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
             line_end: number,
             text,
             source_id,
+            file,
         });
     }
     Ok(())
