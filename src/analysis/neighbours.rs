@@ -58,14 +58,7 @@ mod tests {
         let insights = docs
             .iter()
             .enumerate()
-            .map(|(i, d)| Insight {
-                doc: d.to_string(),
-                line_start: i + 1,
-                line_end: i + 1,
-                text: format!("text {i}"),
-                source_id: None,
-                file: None,
-            })
+            .map(|(i, d)| Insight::new(*d, i + 1, i + 1, format!("text {i}")))
             .collect();
         let mut e = Embeddings::from_flat(2, vectors.iter().flatten().copied().collect());
         e.normalize();

@@ -39,17 +39,7 @@ mod tests {
     use crate::vectors::Embeddings;
 
     fn index(texts: &[&str]) -> Index {
-        let insights: Vec<Insight> = texts
-            .iter()
-            .map(|t| Insight {
-                doc: "d".into(),
-                line_start: 1,
-                line_end: 1,
-                text: t.to_string(),
-                source_id: None,
-                file: None,
-            })
-            .collect();
+        let insights: Vec<Insight> = texts.iter().map(|t| Insight::new("d", 1, 1, *t)).collect();
         Index {
             meta: IndexMeta {
                 model_id: "m".into(),

@@ -228,14 +228,7 @@ mod tests {
     use super::*;
 
     fn insight(doc: &str, text: &str) -> Insight {
-        Insight {
-            doc: doc.into(),
-            line_start: 1,
-            line_end: 1,
-            text: text.into(),
-            source_id: None,
-            file: None,
-        }
+        Insight::new(doc, 1, 1, text)
     }
 
     fn meta() -> IndexMeta {

@@ -30,6 +30,18 @@ pub struct Insight {
 }
 
 impl Insight {
+    /// An insight of `doc` at lines `line_start..=line_end` (1-based), read from `doc` itself, with no JSONL id.
+    pub fn new(doc: impl Into<String>, line_start: usize, line_end: usize, text: impl Into<String>) -> Self {
+        Insight {
+            doc: doc.into(),
+            line_start,
+            line_end,
+            text: text.into(),
+            source_id: None,
+            file: None,
+        }
+    }
+
     /// `doc:start-end` (or `doc:line`; `doc (file:line)` when read from another file), the provenance as a person
     /// reads it.
     pub fn location(&self) -> String {

@@ -42,17 +42,23 @@ fn bad_documents_are_named() {
     }
 }
 
+/// Indexes the seed corpus into `dir/name`; returns the seeds' path.
+fn index_seeds(dir: &Path, name: &str) -> std::path::PathBuf {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let (ok, _, stderr) = run(insights()
+        .current_dir(dir)
+        .arg("index")
+        .arg(&seeds)
+        .args(["-i", name, "-q"]));
+    assert!(ok, "{stderr}");
+    seeds
+}
+
 #[test]
 fn bad_index_files_are_named_and_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    let (ok, _, stderr) = run(insights()
-        .current_dir(d)
-        .arg("index")
-        .arg(&seeds)
-        .args(["-i", "good.idx", "-q"]));
-    assert!(ok, "{stderr}");
+    let seeds = index_seeds(d, "good.idx");
     let good = std::fs::read(d.join("good.idx")).unwrap();
     std::fs::write(d.join("truncated.idx"), &good[..good.len() / 2]).unwrap();
     std::fs::write(d.join("notes.txt"), "my precious notes, not an index at all.\n").unwrap();
@@ -87,13 +93,7 @@ fn bad_index_files_are_named_and_never_overwritten() {
 fn an_index_from_another_model_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    let (ok, _, stderr) = run(insights()
-        .current_dir(d)
-        .arg("index")
-        .arg(&seeds)
-        .args(["-i", "s.idx", "-q"]));
-    assert!(ok, "{stderr}");
+    index_seeds(d, "s.idx");
     // Rewrite the index as if another model with another dimension had made it.
     let index = insights::index::store::load(&d.join("s.idx")).unwrap();
     let mut other = index.clone();
