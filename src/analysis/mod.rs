@@ -5,6 +5,4 @@
 pub mod cluster;
 pub mod duplicates;
 pub mod keywords;
-pub mod kmeans;
-pub mod merge;
 pub mod stopwords;
