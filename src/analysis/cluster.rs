@@ -1,31 +1,39 @@
 //! Deterministic topic clustering of unit vectors: spherical k-means, with an automatic number of topics.
 //!
-//! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs is kept. With `k` automatic, the
-//! data is first over-clustered, the fine clusters are merged by Ward's criterion into a hierarchy, every level of it
-//! is scored by a sampled silhouette, the best-scoring level wins, and its clusters are refined by k-means on all
-//! items. Nothing costs more than O(n·k·iterations) plus a bounded sample; no n×n matrix is ever built.
+//! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs (each polished by Hartigan moves)
+//! is kept. With `k` automatic, the data is first over-clustered, the fine clusters are merged by Ward's criterion
+//! into a hierarchy, every level of it is scored by a sampled silhouette, the knee of that curve gives k, and
+//! clustering then proceeds as with a fixed k. Nothing costs more than O(n·k·iterations) plus a bounded sample;
+//! no n×n matrix is ever built.
 
-use crate::analysis::kmeans::{best_of, centroids_of, lloyd, members_of, sample_indices, KMeans, Rng};
-use crate::analysis::merge::{apply_merges, silhouettes, ward};
-use crate::vectors::{dot, Embeddings};
+mod kmeans;
+mod merge;
+
+use crate::vectors::Embeddings;
+use kmeans::{best_of, centroids_of, lloyd, members_of, polish, sample_indices, sim, KMeans, Rng};
+use merge::{silhouettes, ward};
+
+/// Restarts of the over-clustering that only serves to choose k (its clusters are merged anyway).
+const FINE_RESTARTS: usize = 3;
 
 /// Settings of [`cluster`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterOptions {
-    /// The number of clusters, or `None` to choose it automatically (see [`cluster`]). Clamped to the number of items.
+    /// The number of clusters, or `None` to choose it automatically (see [`cluster`]). Clamped to `1..=n`.
     pub k: Option<usize>,
     /// Seed of every random choice; the same seed and input always give the same clustering. Default 42.
     pub seed: u64,
-    /// Independently seeded k-means runs, of which the one with the best objective is kept. Default 10.
+    /// Independently seeded k-means runs, of which the one with the best objective is kept. Default 20.
     pub restarts: usize,
-    /// Upper bound on Lloyd iterations per run (runs stop earlier once no item changes cluster). Default 100.
+    /// Upper bound on Lloyd iterations per run, and on Hartigan passes (runs stop earlier once no item changes
+    /// cluster). Default 100.
     pub max_iter: usize,
     /// Smallest number of clusters the automatic choice considers. Default 2.
     pub min_auto_k: usize,
-    /// Largest number of clusters the automatic choice considers; also the granularity of the over-clustering it
-    /// starts from (itself capped at n/10, at least `min_auto_k`). Default 40.
+    /// Largest number of clusters the automatic choice considers, and the granularity of the over-clustering it
+    /// starts from (capped at n/10). Default 40.
     pub max_auto_k: usize,
-    /// Items sampled to score candidate numbers of clusters (silhouette costs the square of this). Default 2000.
+    /// Items sampled to score candidate numbers of clusters (the silhouette costs the square of this). Default 2000.
     pub score_sample: usize,
     /// Above this many items, seeding and restarts run on a random sample of this size and only the final k-means
     /// refinement sees every item. Default 20000.
@@ -37,7 +45,7 @@ impl Default for ClusterOptions {
         Self {
             k: None,
             seed: 42,
-            restarts: 10,
+            restarts: 20,
             max_iter: 100,
             min_auto_k: 2,
             max_auto_k: 40,
@@ -52,7 +60,8 @@ impl Default for ClusterOptions {
 pub struct Clustering {
     /// The number of clusters (0 only when there are no items).
     pub k: usize,
-    /// The cluster of every item, in input order; `None` would mark an unclustered item (this clusterer places all).
+    /// The cluster of every item, in input order. `None` would mark an unclustered item; this clusterer places
+    /// every item, so all are `Some`.
     pub assignments: Vec<Option<usize>>,
     /// Unit-length centroid of each cluster (the normalised mean of its members), `k` rows.
     pub centroids: Embeddings,
@@ -60,23 +69,29 @@ pub struct Clustering {
     pub medoids: Vec<usize>,
     /// Number of members of each cluster (non-increasing).
     pub sizes: Vec<usize>,
-    /// With automatic `k`: the sampled mean silhouette of each candidate number of clusters, by increasing `k`.
-    /// Empty when `k` was fixed.
+    /// With automatic `k`: the sampled mean silhouette of each candidate number of clusters, by increasing `k`
+    /// (the curve whose knee was chosen). Empty when `k` was fixed.
     pub k_scores: Vec<(usize, f64)>,
 }
 
-/// Clusters unit vectors into topics (cosine similarity), deterministically for a given [`ClusterOptions::seed`].
+/// Clusters unit vectors into topics by cosine similarity, deterministically for a given
+/// [`ClusterOptions::seed`] (and independently of the number of threads).
 ///
-/// **Fixed k**: the best (highest sum of member-to-centroid cosines) of [`ClusterOptions::restarts`] spherical
-/// k-means runs, each seeded by greedy k-means++.
+/// **Fixed k**: spherical k-means (centroids are normalised member means; items go to the centroid of highest
+/// cosine). Each of [`ClusterOptions::restarts`] runs is seeded by greedy k-means++, iterated by Lloyd's algorithm,
+/// then polished by Hartigan's single-item moves (which escape many of Lloyd's poor local optima); the run with
+/// the highest total item-to-centroid cosine wins.
 ///
-/// **Automatic k**: the data is over-clustered by spherical k-means into `max_auto_k` fine clusters (at most n/10);
-/// Ward's criterion then merges the fine clusters pairwise into a hierarchy (from `max_auto_k` clusters down to 1);
-/// each level with between `min_auto_k` and `max_auto_k` clusters is scored by the mean silhouette (cosine distance)
-/// of a random sample of `score_sample` items; the highest score wins (ties: fewer clusters), and its clusters seed a
-/// final k-means refinement on all items. Every item ends in a cluster.
+/// **Automatic k**: the items are over-clustered as above into `max_auto_k` fine clusters (at most n/10); Ward's
+/// criterion merges the fine clusters pairwise into a hierarchy; every level with `min_auto_k..=max_auto_k`
+/// clusters is scored by the mean silhouette (cosine distance) of a random sample of `score_sample` items. The
+/// chosen k is the *knee* of that curve: after taking its running maximum and scaling both axes to [0, 1], the k
+/// farthest above the straight line from the first to the last candidate (the Kneedle rule), i.e. the point after
+/// which more clusters buy the least extra separation. Clustering then proceeds as for a fixed k. The knee depends
+/// on the range considered: raise `max_auto_k` for finer topics.
 ///
-/// Edge cases: no items gives `k = 0`; `k` is clamped to `1..=n`; identical vectors are fine.
+/// Every item is placed in a cluster. Edge cases: no items gives `k = 0`; `k` is clamped to `1..=n`; identical or
+/// zero vectors are fine (clusters are never left empty while there are at least `k` items).
 pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
     let n = vectors.len();
     if n == 0 {
@@ -89,15 +104,22 @@ pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
             k_scores: Vec::new(),
         };
     }
-    let (fit, k_scores) = match opts.k {
-        Some(k) => (fit_fixed(vectors, k.clamp(1, n), opts, opts.seed), Vec::new()),
-        None => fit_auto(vectors, opts),
+    let (k, k_scores) = match opts.k {
+        Some(k) => (k.clamp(1, n), Vec::new()),
+        None if n > opts.fit_sample.max(1) => {
+            // Choosing k only needs a sample: its cost then does not grow with n.
+            let mut rng = Rng::new(opts.seed ^ 0x9E6C_63D0_676A_9A99);
+            let sample = sample_indices(n, opts.fit_sample.max(1), &mut rng);
+            choose_k(&vectors.select(&sample), opts)
+        }
+        None => choose_k(vectors, opts),
     };
-    finish(vectors, fit, k_scores)
+    finish(vectors, fit(vectors, k, opts, opts.seed), k_scores)
 }
 
-/// Spherical k-means with restarts; on large inputs the restarts run on a sample and all items refine the winner.
-fn fit_fixed(data: &Embeddings, k: usize, opts: &ClusterOptions, seed: u64) -> KMeans {
+/// Spherical k-means with polished restarts; above `fit_sample` items the restarts run on a sample and all items
+/// refine the winner.
+fn fit(data: &Embeddings, k: usize, opts: &ClusterOptions, seed: u64) -> KMeans {
     let n = data.len();
     if n <= opts.fit_sample.max(k) {
         return best_of(data, k, opts.restarts, seed, opts.max_iter);
@@ -105,50 +127,74 @@ fn fit_fixed(data: &Embeddings, k: usize, opts: &ClusterOptions, seed: u64) -> K
     let mut rng = Rng::new(seed ^ 0x5851_F42D_4C95_7F2D);
     let sample = sample_indices(n, opts.fit_sample.max(k), &mut rng);
     let sub = best_of(&data.select(&sample), k, opts.restarts, seed, opts.max_iter);
-    lloyd(data, sub.centroids, opts.max_iter)
+    polish(data, lloyd(data, sub.centroids, opts.max_iter), opts.max_iter)
 }
 
-/// Over-cluster, merge by Ward, pick the level with the best sampled silhouette, refine.
-fn fit_auto(data: &Embeddings, opts: &ClusterOptions) -> (KMeans, Vec<(usize, f64)>) {
+/// Over-clusters, merges by Ward, scores every level by sampled silhouette and returns the knee with the curve.
+fn choose_k(data: &Embeddings, opts: &ClusterOptions) -> (usize, Vec<(usize, f64)>) {
     let n = data.len();
-    let lo = opts.min_auto_k.max(1).min(n);
-    let fine_k = opts.max_auto_k.min(n / 10).max(lo).min(n);
-    let fine = fit_fixed(data, fine_k, opts, opts.seed);
+    let lo = opts.min_auto_k.clamp(1, n);
+    let fine_k = opts.max_auto_k.min(n / 10).max(lo);
     if fine_k <= lo {
-        return (fine, vec![]);
+        return (lo, Vec::new());
     }
-    let sizes: Vec<usize> = members_of(&fine.assign, fine_k).iter().map(Vec::len).collect();
-    let sums = sums_of(data, &fine.assign, fine_k);
+    let fine_opts = ClusterOptions {
+        restarts: opts.restarts.clamp(1, FINE_RESTARTS),
+        ..opts.clone()
+    };
+    let fine = fit(data, fine_k, &fine_opts, opts.seed);
+    let members = members_of(&fine.assign, fine_k);
+    let sizes: Vec<usize> = members.iter().map(Vec::len).collect();
+    let sums = sums_of(data, &members);
     let merges = ward(&sizes, &sums);
     let mut rng = Rng::new(opts.seed ^ 0x2545_F491_4F6C_DD1D);
     let sample = sample_indices(n, opts.score_sample.max(2), &mut rng);
     let mut curve = silhouettes(data, &sample, &fine.assign, fine_k, &merges);
     curve.retain(|&(k, _)| k >= lo && k <= fine_k);
     curve.sort_by_key(|&(k, _)| k);
-    let Some(&(best_k, _)) = curve.iter().fold(None, |best: Option<&(usize, f64)>, c| match best {
-        Some(b) if b.1 >= c.1 => Some(b),
-        _ => Some(c),
-    }) else {
-        return (fine, curve);
-    };
-    let steps = sizes.iter().filter(|&&s| s > 0).count().saturating_sub(best_k);
-    let group = apply_merges(fine_k, &merges[..steps.min(merges.len())]);
-    let coarse: Vec<usize> = fine.assign.iter().map(|&c| group[c]).collect();
-    let k = group.iter().max().map_or(1, |&m| m + 1);
-    let refined = lloyd(data, centroids_of(data, &coarse, k), opts.max_iter);
-    (refined, curve)
+    (knee(&curve).unwrap_or(fine_k), curve)
 }
 
-/// Unnormalised member sums of each cluster.
-fn sums_of(data: &Embeddings, assign: &[usize], k: usize) -> Embeddings {
-    let dim = data.dim();
-    let mut acc = vec![0.0f64; k * dim];
-    for (i, &c) in assign.iter().enumerate() {
-        for (a, &x) in acc[c * dim..(c + 1) * dim].iter_mut().zip(data.row(i)) {
-            *a += x as f64;
+/// The knee of a score curve sorted by k: on its running maximum, with both axes scaled to [0, 1], the k farthest
+/// above the line from the first to the last point (Kneedle, Satopää et al. 2011; ties: smaller k). A curve that
+/// never rises gives its first k.
+fn knee(curve: &[(usize, f64)]) -> Option<usize> {
+    let (first, last) = (curve.first()?, curve.last()?);
+    let mut env = Vec::with_capacity(curve.len());
+    let mut run = f64::NEG_INFINITY;
+    for &(k, s) in curve {
+        run = run.max(s);
+        env.push((k, run));
+    }
+    let (y0, y1) = (first.1, run);
+    let (x0, x1) = (first.0 as f64, last.0 as f64);
+    if y1.is_nan() || y1 <= y0 || x1 <= x0 {
+        return Some(first.0);
+    }
+    let mut best = (first.0, f64::NEG_INFINITY);
+    for &(k, y) in &env {
+        let d = (y - y0) / (y1 - y0) - (k as f64 - x0) / (x1 - x0);
+        if d > best.1 {
+            best = (k, d);
         }
     }
-    Embeddings::from_flat(dim.max(1), acc.into_iter().map(|a| a as f32).collect())
+    Some(best.0)
+}
+
+/// Unnormalised member sums of each cluster, summed in index order.
+fn sums_of(data: &Embeddings, members: &[Vec<usize>]) -> Embeddings {
+    let dim = data.dim().max(1);
+    let mut out = Embeddings::empty(dim);
+    for m in members {
+        let mut acc = vec![0.0f64; dim];
+        for &i in m {
+            for (a, &x) in acc.iter_mut().zip(data.row(i)) {
+                *a += x as f64;
+            }
+        }
+        out.push(&acc.iter().map(|&a| a as f32).collect::<Vec<f32>>());
+    }
+    out
 }
 
 /// Renumbers clusters by decreasing size (ties: smallest member), drops empty ones, computes medoids.
@@ -166,10 +212,10 @@ fn finish(data: &Embeddings, fit: KMeans, k_scores: Vec<(usize, f64)>) -> Cluste
     let centroids = centroids_of(data, &assign, k);
     let medoids = (0..k)
         .map(|c| {
-            let mut best = (usize::MAX, f32::NEG_INFINITY);
+            let mut best = (members[order[c]][0], f32::NEG_INFINITY);
             for &i in &members[order[c]] {
-                let s = dot(data.row(i), centroids.row(c));
-                if s > best.1 || best.0 == usize::MAX {
+                let s = sim(data.row(i), centroids.row(c));
+                if s > best.1 {
                     best = (i, s);
                 }
             }

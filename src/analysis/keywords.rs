@@ -22,7 +22,7 @@ pub fn keyword_tokens(text: &str) -> impl Iterator<Item = String> + '_ {
 /// Each cluster is treated as one document, the concatenation of its members' texts (`texts[i]` belongs to cluster
 /// `assignments[i]`; `None` and out-of-range clusters are ignored). A term `t` of cluster `c` scores
 /// `tf(t, c) / |c| · ln(1 + A / f(t))`, where `tf(t, c)` counts `t` in `c`, `|c|` is the number of tokens of `c`, `A`
-/// is the average number of tokens per cluster and `f(t)` counts `t` across all clusters: BERTopic's c-TF-IDF.
+/// is the average number of tokens per (non-empty) cluster and `f(t)` counts `t` across all clusters: BERTopic's c-TF-IDF.
 /// Tokens are those of [`keyword_tokens`]. Ties are broken alphabetically, so the output is deterministic. A cluster
 /// with no tokens gets no keywords. Extra `texts` or `assignments` beyond the shorter of the two are ignored.
 pub fn cluster_keywords(texts: &[&str], assignments: &[Option<usize>], k: usize, top_n: usize) -> Vec<Vec<String>> {
@@ -53,7 +53,8 @@ pub fn cluster_keywords(texts: &[&str], assignments: &[Option<usize>], k: usize,
         }
     }
     let all: u64 = total.values().sum();
-    let avg = all as f64 / k.max(1) as f64;
+    let classes = counts.iter().filter(|tf| !tf.is_empty()).count();
+    let avg = all as f64 / classes.max(1) as f64;
     counts
         .par_iter()
         .map(|tf| {

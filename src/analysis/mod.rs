@@ -6,8 +6,6 @@ pub mod cluster;
 pub mod documents;
 pub mod duplicates;
 pub mod keywords;
-pub mod kmeans;
-pub mod merge;
 pub mod neighbours;
 pub mod similar;
 pub mod stopwords;

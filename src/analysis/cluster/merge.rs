@@ -6,11 +6,12 @@
 
 use rayon::prelude::*;
 
-use crate::vectors::{dot, Embeddings};
+use super::kmeans::{dots, sim};
+use crate::vectors::Embeddings;
 
 /// One merge of the hierarchy: cluster `from` joins cluster `into` (`into < from`), at Ward cost `cost`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Merge {
+pub(crate) struct Merge {
     pub into: usize,
     pub from: usize,
     pub cost: f64,
@@ -20,9 +21,8 @@ pub struct Merge {
 ///
 /// The cost of joining `a` and `b` is `n_a·n_b/(n_a+n_b)·‖m_a − m_b‖²` with `m` the (unnormalised) mean, i.e. the
 /// growth of the within-cluster sum of squares. Ties go to the lowest pair of indices. Empty clusters are ignored.
-pub fn ward(sizes: &[usize], sums: &Embeddings) -> Vec<Merge> {
+pub(crate) fn ward(sizes: &[usize], sums: &Embeddings) -> Vec<Merge> {
     let k = sizes.len();
-    let dim = sums.dim();
     let mut size: Vec<f64> = sizes.iter().map(|&s| s as f64).collect();
     let mut mean: Vec<Vec<f64>> = (0..k)
         .map(|c| {
@@ -62,8 +62,9 @@ pub fn ward(sizes: &[usize], sums: &Embeddings) -> Vec<Merge> {
             cost: c,
         });
         let total = size[a] + size[b];
-        for x in 0..dim {
-            mean[a][x] = (size[a] * mean[a][x] + size[b] * mean[b][x]) / total;
+        let gone = std::mem::take(&mut mean[b]);
+        for (x, y) in mean[a].iter_mut().zip(&gone) {
+            *x = (size[a] * *x + size[b] * y) / total;
         }
         size[a] = total;
         alive[b] = false;
@@ -86,7 +87,7 @@ pub fn ward(sizes: &[usize], sums: &Embeddings) -> Vec<Merge> {
 /// `sample` are row indices of `data`, `fine` the fine cluster of every row, `k` the number of fine clusters. Returns
 /// `(number of non-empty clusters, mean silhouette)` per level; a point alone in its cluster scores 0 and a level
 /// with fewer than two clusters is skipped.
-pub fn silhouettes(
+pub(crate) fn silhouettes(
     data: &Embeddings,
     sample: &[usize],
     fine: &[usize],
@@ -94,22 +95,23 @@ pub fn silhouettes(
     merges: &[Merge],
 ) -> Vec<(usize, f64)> {
     // sums[i * k + c]: similarity of sampled point i to the sampled members of fine cluster c.
-    let sums: Vec<f64> = sample
-        .par_iter()
-        .flat_map_iter(|&i| {
-            let mut row = vec![0.0f64; k];
-            for &j in sample {
-                row[fine[j]] += dot(data.row(i), data.row(j)) as f64;
+    let rows = data.select(sample);
+    let dim = rows.dim().max(1);
+    let mut sums = vec![0.0f64; sample.len() * k];
+    sums.par_chunks_mut(k.max(1))
+        .zip(rows.as_flat().par_chunks(dim))
+        .for_each(|(acc, x)| {
+            let mut s = vec![0.0f32; sample.len()];
+            dots(rows.as_flat(), dim, x, &mut s);
+            for (&j, &v) in sample.iter().zip(&s) {
+                acc[fine[j]] += v as f64;
             }
-            row
-        })
-        .collect();
-    let mut sums = sums;
+        });
     let mut counts = vec![0.0f64; k];
     for &j in sample {
         counts[fine[j]] += 1.0;
     }
-    let own: Vec<f64> = sample.iter().map(|&i| dot(data.row(i), data.row(i)) as f64).collect();
+    let own: Vec<f64> = sample.iter().map(|&i| sim(data.row(i), data.row(i)) as f64).collect();
     let mut present = vec![false; k];
     for &c in fine {
         present[c] = true;
@@ -163,28 +165,4 @@ pub fn silhouettes(
         out.push((clusters0.saturating_sub(step), total / sample.len() as f64));
     }
     out
-}
-
-/// The cluster of each fine cluster after applying `merges`, renumbered `0..` in order of first appearance.
-pub fn apply_merges(k: usize, merges: &[Merge]) -> Vec<usize> {
-    let mut owner: Vec<usize> = (0..k).collect();
-    for m in merges {
-        for o in owner.iter_mut() {
-            if *o == m.from {
-                *o = m.into;
-            }
-        }
-    }
-    let mut renum = vec![usize::MAX; k];
-    let mut next = 0;
-    owner
-        .iter()
-        .map(|&o| {
-            if renum[o] == usize::MAX {
-                renum[o] = next;
-                next += 1;
-            }
-            renum[o]
-        })
-        .collect()
 }

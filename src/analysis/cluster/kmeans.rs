@@ -1,0 +1,393 @@
+//! Spherical k-means (cosine) with greedy k-means++ seeding and Hartigan polishing, deterministic for a given seed.
+//!
+//! Every step is reproducible whatever the number of threads: parallel loops only map one item to one result, and
+//! every sum is taken sequentially in index order (per cluster, in parallel across clusters).
+
+use rayon::prelude::*;
+
+use crate::vectors::{normalize_in_place, Embeddings};
+
+/// SplitMix64: a tiny, fast, seedable pseudo-random generator (Steele, Lea & Flood 2014).
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    /// A generator whose stream depends only on `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform float in `[0, 1)`.
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A uniform integer in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+}
+
+/// `m` distinct indices drawn uniformly from `0..n` (all of them when `m >= n`), in increasing order.
+pub(crate) fn sample_indices(n: usize, m: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    if m < n {
+        for i in 0..m {
+            let j = i + rng.below(n - i);
+            idx.swap(i, j);
+        }
+        idx.truncate(m);
+        idx.sort_unstable();
+    }
+    idx
+}
+
+/// The outcome of one k-means run.
+#[derive(Debug, Clone)]
+pub(crate) struct KMeans {
+    /// Unit centroids, one row per cluster.
+    pub centroids: Embeddings,
+    /// The cluster of every row.
+    pub assign: Vec<usize>,
+    /// Sum over rows of the cosine to their centroid (higher is better).
+    pub objective: f64,
+}
+
+/// Dot product with sixteen independent lanes, summed in a fixed order: vectorises without reassociation, so the
+/// result is bit-identical whatever instruction set runs it.
+#[inline(always)]
+fn dot16(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..16 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for l in 0..8 {
+        acc[l] += acc[l + 8];
+    }
+    for l in 0..4 {
+        acc[l] += acc[l + 4];
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+#[inline(always)]
+fn dots_portable(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
+    for (o, r) in out.iter_mut().zip(rows.chunks_exact(dim)) {
+        *o = dot16(r, x);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dots_avx2(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
+    dots_portable(rows, dim, x, out)
+}
+
+/// `out[r] = x · row r` for the rows of the row-major buffer `rows` (`dim` wide). Uses AVX2 where the processor
+/// has it; the result is the same either way.
+pub(crate) fn dots(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
+    if dim == 0 {
+        return out.fill(0.0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        return unsafe { dots_avx2(rows, dim, x, out) };
+    }
+    dots_portable(rows, dim, x, out)
+}
+
+/// The cosine of two rows, computed exactly as [`dots`] does.
+pub(crate) fn sim(a: &[f32], b: &[f32]) -> f32 {
+    dot16(a, b)
+}
+
+/// Index and cosine of the centroid closest to `x` (ties go to the lowest index); `buf` holds one score per
+/// centroid.
+fn nearest(x: &[f32], centroids: &Embeddings, buf: &mut [f32]) -> (usize, f32) {
+    dots(centroids.as_flat(), centroids.dim(), x, buf);
+    let mut best = (0, f32::NEG_INFINITY);
+    for (c, &v) in buf.iter().enumerate() {
+        if v > best.1 {
+            best = (c, v);
+        }
+    }
+    best
+}
+
+/// The cosine of every row of `data` with `x`, in parallel over fixed blocks of rows.
+pub(crate) fn sims_to(data: &Embeddings, x: &[f32]) -> Vec<f32> {
+    let dim = data.dim().max(1);
+    let mut out = vec![0.0f32; data.len()];
+    out.par_chunks_mut(1024)
+        .zip(data.as_flat().par_chunks(1024 * dim))
+        .for_each(|(o, rows)| dots(rows, dim, x, o));
+    out
+}
+
+/// Greedy k-means++ seeding on the cosine distance `1 - cos` (for unit vectors, half the squared Euclidean distance,
+/// so this is the usual D² weighting), trying `2 + ln k` candidates per step and keeping the one that lowers the
+/// total distance most, as scikit-learn does.
+pub(crate) fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embeddings {
+    let n = data.len();
+    let mut centroids = Embeddings::empty(data.dim());
+    if n == 0 || k == 0 {
+        return centroids;
+    }
+    let trials = 2 + (k as f64).ln().floor() as usize;
+    let first = rng.below(n);
+    centroids.push(data.row(first));
+    let mut dist: Vec<f64> = sims_to(data, data.row(first))
+        .iter()
+        .map(|&s| (1.0 - s as f64).max(0.0))
+        .collect();
+    while centroids.len() < k {
+        let total: f64 = dist.iter().sum();
+        let mut best: Option<(f64, Vec<f64>, usize)> = None;
+        for _ in 0..trials {
+            let cand = if total > 0.0 {
+                pick_weighted(&dist, total, rng.next_f64() * total)
+            } else {
+                rng.below(n)
+            };
+            let new_dist: Vec<f64> = sims_to(data, data.row(cand))
+                .iter()
+                .zip(&dist)
+                .map(|(&s, &d)| d.min((1.0 - s as f64).max(0.0)))
+                .collect();
+            let pot: f64 = new_dist.iter().sum();
+            if best.as_ref().is_none_or(|b| pot < b.0) {
+                best = Some((pot, new_dist, cand));
+            }
+        }
+        if let Some((_, new_dist, cand)) = best {
+            centroids.push(data.row(cand));
+            dist = new_dist;
+        }
+    }
+    centroids
+}
+
+/// The index where the running sum of `w` first exceeds `target` (the last positive weight if rounding runs out).
+fn pick_weighted(w: &[f64], total: f64, target: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last = 0;
+    for (i, &x) in w.iter().enumerate() {
+        if x > 0.0 {
+            acc += x;
+            last = i;
+            if acc > target.min(total) {
+                return i;
+            }
+        }
+    }
+    last
+}
+
+/// Normalised member sums: the spherical centroid of each of `k` clusters (zero when a cluster is empty).
+pub(crate) fn centroids_of(data: &Embeddings, assign: &[usize], k: usize) -> Embeddings {
+    let members = members_of(assign, k);
+    let dim = data.dim();
+    let rows: Vec<Vec<f32>> = members
+        .par_iter()
+        .map(|m| {
+            let mut acc = vec![0.0f64; dim];
+            for &i in m {
+                for (a, &x) in acc.iter_mut().zip(data.row(i)) {
+                    *a += x as f64;
+                }
+            }
+            let mut row: Vec<f32> = acc.iter().map(|&a| a as f32).collect();
+            normalize_in_place(&mut row);
+            row
+        })
+        .collect();
+    Embeddings::from_flat(dim.max(1), rows.concat())
+}
+
+/// The members of each of `k` clusters, in increasing index order.
+pub(crate) fn members_of(assign: &[usize], k: usize) -> Vec<Vec<usize>> {
+    let mut members = vec![Vec::new(); k];
+    for (i, &c) in assign.iter().enumerate() {
+        if c < k {
+            members[c].push(i);
+        }
+    }
+    members
+}
+
+/// Lloyd iterations from `centroids` until no row changes cluster or `max_iter` is reached. Empty clusters are
+/// refilled with the rows farthest from their centroids (taken from clusters that keep at least one member), so when
+/// there are at least `k` rows every cluster ends non-empty.
+pub(crate) fn lloyd(data: &Embeddings, mut centroids: Embeddings, max_iter: usize) -> KMeans {
+    let n = data.len();
+    let k = centroids.len();
+    if k == 0 || n == 0 {
+        return KMeans {
+            centroids,
+            assign: vec![0; n],
+            objective: 0.0,
+        };
+    }
+    let mut assign = vec![usize::MAX; n];
+    for _ in 0..max_iter.max(1) {
+        let near: Vec<(usize, f32)> = (0..n)
+            .into_par_iter()
+            .map_init(|| vec![0.0f32; k], |buf, i| nearest(data.row(i), &centroids, buf))
+            .collect();
+        let mut new_assign: Vec<usize> = near.iter().map(|p| p.0).collect();
+        refill_empty(&mut new_assign, &near, k);
+        let changed = new_assign != assign;
+        assign = new_assign;
+        centroids = centroids_of(data, &assign, k);
+        if !changed {
+            break;
+        }
+    }
+    let objective = (0..n)
+        .into_par_iter()
+        .map(|i| sim(data.row(i), centroids.row(assign[i])) as f64)
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum();
+    KMeans {
+        centroids,
+        assign,
+        objective,
+    }
+}
+
+/// Hartigan-style refinement of a spherical k-means partition: visits rows in order and moves each to the cluster
+/// that most increases the objective `Σ_c ‖sum of c‖` (which equals the sum of member-to-centroid cosines), updating
+/// the sums at once; repeats until a pass moves nothing or `max_passes` is reached. Never empties a cluster.
+pub(crate) fn hartigan(data: &Embeddings, assign: &mut [usize], k: usize, max_passes: usize) -> usize {
+    let dim = data.dim();
+    let n = data.len();
+    if k < 2 || dim == 0 || assign.len() != n || assign.iter().any(|&c| c >= k) {
+        return 0;
+    }
+    let mut acc = vec![0.0f64; k * dim];
+    let mut size = vec![0usize; k];
+    for (i, &c) in assign.iter().enumerate() {
+        size[c] += 1;
+        for (a, &x) in acc[c * dim..(c + 1) * dim].iter_mut().zip(data.row(i)) {
+            *a += x as f64;
+        }
+    }
+    let mut sums: Vec<f32> = acc.iter().map(|&a| a as f32).collect();
+    let mut xs = vec![0.0f32; k];
+    let mut moves = 0;
+    for _ in 0..max_passes {
+        // Squared norms of the sums, recomputed each pass so that rounding cannot drift.
+        let mut norm2: Vec<f64> = sums
+            .chunks_exact(dim)
+            .map(|s| s.iter().map(|&v| v as f64 * v as f64).sum())
+            .collect();
+        let mut moved = 0;
+        for (x, slot) in data.rows().zip(assign.iter_mut()) {
+            let a = *slot;
+            if size[a] <= 1 {
+                continue;
+            }
+            dots(&sums, dim, x, &mut xs);
+            let xx = sim(x, x) as f64;
+            let loss = norm2[a].sqrt() - (norm2[a] - 2.0 * xs[a] as f64 + xx).max(0.0).sqrt();
+            let mut best = (a, 0.0f64);
+            for c in 0..k {
+                if c != a {
+                    let gain = (norm2[c] + 2.0 * xs[c] as f64 + xx).max(0.0).sqrt() - norm2[c].sqrt() - loss;
+                    if gain > best.1 + 1e-6 {
+                        best = (c, gain);
+                    }
+                }
+            }
+            let b = best.0;
+            if b != a {
+                norm2[a] = (norm2[a] - 2.0 * xs[a] as f64 + xx).max(0.0);
+                norm2[b] += 2.0 * xs[b] as f64 + xx;
+                for (d, &v) in x.iter().enumerate() {
+                    sums[a * dim + d] -= v;
+                    sums[b * dim + d] += v;
+                }
+                size[a] -= 1;
+                size[b] += 1;
+                *slot = b;
+                moved += 1;
+            }
+        }
+        moves += moved;
+        if moved == 0 {
+            break;
+        }
+    }
+    moves
+}
+
+/// Moves the worst-fitting rows of populous clusters into empty ones, deterministically.
+fn refill_empty(assign: &mut [usize], near: &[(usize, f32)], k: usize) {
+    let mut sizes = vec![0usize; k];
+    for &c in assign.iter() {
+        sizes[c] += 1;
+    }
+    if sizes.iter().all(|&s| s > 0) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..assign.len()).collect();
+    order.sort_by(|&a, &b| near[a].1.total_cmp(&near[b].1).then(a.cmp(&b)));
+    let mut next = order.into_iter();
+    for c in 0..k {
+        if sizes[c] > 0 {
+            continue;
+        }
+        for i in next.by_ref() {
+            let from = assign[i];
+            if sizes[from] > 1 {
+                sizes[from] -= 1;
+                sizes[c] = 1;
+                assign[i] = c;
+                break;
+            }
+        }
+    }
+}
+
+/// Polishes a k-means result: Hartigan passes (at most `max_iter`), then Lloyd again if anything moved, so that the
+/// centroids are the normalised member sums of the returned assignment.
+pub(crate) fn polish(data: &Embeddings, run: KMeans, max_iter: usize) -> KMeans {
+    let k = run.centroids.len();
+    let mut assign = run.assign.clone();
+    if hartigan(data, &mut assign, k, max_iter) == 0 {
+        return run;
+    }
+    lloyd(data, centroids_of(data, &assign, k), max_iter)
+}
+
+/// The best (highest objective) of `restarts` runs, each seeded by [`seed_plus_plus`], iterated by [`lloyd`] and
+/// polished by [`polish`]; ties keep the earliest run.
+pub(crate) fn best_of(data: &Embeddings, k: usize, restarts: usize, seed: u64, max_iter: usize) -> KMeans {
+    let mut rng = Rng::new(seed);
+    let mut best: Option<KMeans> = None;
+    for _ in 0..restarts.max(1) {
+        let mut run_rng = Rng::new(rng.next_u64());
+        let init = seed_plus_plus(data, k, &mut run_rng);
+        let run = polish(data, lloyd(data, init, max_iter), max_iter);
+        match &best {
+            Some(b) if b.objective >= run.objective => {}
+            _ => best = Some(run),
+        }
+    }
+    best.unwrap_or_else(|| lloyd(data, Embeddings::empty(data.dim().max(1)), 1))
+}
