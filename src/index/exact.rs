@@ -5,7 +5,7 @@ use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 
-use crate::vectors::{dot, Embeddings};
+use crate::vectors::{dots, Embeddings};
 
 /// One search result: the row it names and its score (cosine similarity; higher is closer).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,16 +55,15 @@ pub fn top_k(vectors: &Embeddings, query: &[f32], k: usize, keep: &(dyn Fn(usize
         .par_chunks(CHUNK * dim)
         .enumerate()
         .map(|(c, block)| {
+            let mut scores = vec![0.0f32; block.len() / dim];
+            dots(block, dim, query, &mut scores);
             let mut heap = BinaryHeap::with_capacity(k + 1);
-            for (j, row) in block.chunks_exact(dim).enumerate() {
+            for (j, &score) in scores.iter().enumerate() {
                 let index = c * CHUNK + j;
                 if !keep(index) {
                     continue;
                 }
-                heap.push(Worst(Hit {
-                    index,
-                    score: dot(row, query),
-                }));
+                heap.push(Worst(Hit { index, score }));
                 if heap.len() > k {
                     heap.pop();
                 }

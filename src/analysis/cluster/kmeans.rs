@@ -5,7 +5,8 @@
 
 use rayon::prelude::*;
 
-use crate::vectors::{normalize_in_place, Embeddings};
+pub(crate) use crate::vectors::dots;
+use crate::vectors::{dot, normalize_in_place, Embeddings};
 
 /// SplitMix64: a tiny, fast, seedable pseudo-random generator (Steele, Lea & Flood 2014).
 #[derive(Debug, Clone)]
@@ -62,57 +63,9 @@ pub(crate) struct KMeans {
     pub objective: f64,
 }
 
-/// Dot product with sixteen independent lanes, summed in a fixed order: vectorises without reassociation, so the
-/// result is bit-identical whatever instruction set runs it.
-#[inline(always)]
-fn dot16(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for l in 0..16 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    for l in 0..8 {
-        acc[l] += acc[l + 8];
-    }
-    for l in 0..4 {
-        acc[l] += acc[l + 4];
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-#[inline(always)]
-fn dots_portable(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
-    for (o, r) in out.iter_mut().zip(rows.chunks_exact(dim)) {
-        *o = dot16(r, x);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dots_avx2(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
-    dots_portable(rows, dim, x, out)
-}
-
-/// `out[r] = x · row r` for the rows of the row-major buffer `rows` (`dim` wide). Uses AVX2 where the processor
-/// has it; the result is the same either way.
-pub(crate) fn dots(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
-    if dim == 0 {
-        return out.fill(0.0);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor supports AVX2, checked just above.
-        return unsafe { dots_avx2(rows, dim, x, out) };
-    }
-    dots_portable(rows, dim, x, out)
-}
-
 /// The cosine of two rows, computed exactly as [`dots`] does.
 pub(crate) fn sim(a: &[f32], b: &[f32]) -> f32 {
-    dot16(a, b)
+    dot(a, b)
 }
 
 /// Index and cosine of the centroid closest to `x` (ties go to the lowest index); `buf` holds one score per
