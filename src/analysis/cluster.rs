@@ -87,8 +87,9 @@ pub struct Clustering {
 /// clusters is scored by the mean silhouette (cosine distance) of a random sample of `score_sample` items. The
 /// chosen k is the *knee* of that curve: after taking its running maximum and scaling both axes to [0, 1], the k
 /// farthest above the straight line from the first to the last candidate (the Kneedle rule), i.e. the point after
-/// which more clusters buy the least extra separation. Clustering then proceeds as for a fixed k. The knee depends
-/// on the range considered: raise `max_auto_k` for finer topics.
+/// which more clusters buy the least extra separation. With fewer than 8 candidate levels (small corpora), where
+/// the endpoints could never be a knee, the best-scoring level is taken instead. Clustering then proceeds as for a
+/// fixed k. The knee depends on the range considered: raise `max_auto_k` for finer topics.
 ///
 /// Every item is placed in a cluster. Edge cases: no items gives `k = 0`; `k` is clamped to `1..=n`; identical or
 /// zero vectors are fine (clusters are never left empty while there are at least `k` items).
@@ -130,11 +131,16 @@ fn fit(data: &Embeddings, k: usize, opts: &ClusterOptions, seed: u64) -> KMeans 
     polish(data, lloyd(data, sub.centroids, opts.max_iter), opts.max_iter)
 }
 
+/// The automatic choice over-clusters into fine clusters of at least this many items on average (n / 10 of them).
+const FINE_MIN_SIZE: usize = 10;
+/// With fewer candidate levels than this, the automatic choice takes the best silhouette instead of the knee.
+const KNEE_MIN_LEVELS: usize = 8;
+
 /// Over-clusters, merges by Ward, scores every level by sampled silhouette and returns the knee with the curve.
 fn choose_k(data: &Embeddings, opts: &ClusterOptions) -> (usize, Vec<(usize, f64)>) {
     let n = data.len();
     let lo = opts.min_auto_k.clamp(1, n);
-    let fine_k = opts.max_auto_k.min(n / 10).max(lo);
+    let fine_k = opts.max_auto_k.min(n / FINE_MIN_SIZE).max(lo);
     if fine_k <= lo {
         return (lo, Vec::new());
     }
@@ -152,7 +158,24 @@ fn choose_k(data: &Embeddings, opts: &ClusterOptions) -> (usize, Vec<(usize, f64
     let mut curve = silhouettes(data, &sample, &fine.assign, fine_k, &merges);
     curve.retain(|&(k, _)| k >= lo && k <= fine_k);
     curve.sort_by_key(|&(k, _)| k);
-    (knee(&curve).unwrap_or(fine_k), curve)
+    // A knee needs a curve: on a handful of levels the endpoints can never win it, so take the best score there.
+    let chosen = if curve.len() < KNEE_MIN_LEVELS {
+        best_score(&curve)
+    } else {
+        knee(&curve)
+    };
+    (chosen.unwrap_or(fine_k), curve)
+}
+
+/// The k with the highest score (ties: smaller k).
+fn best_score(curve: &[(usize, f64)]) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for &(k, s) in curve {
+        if best.is_none_or(|(_, b)| s > b) {
+            best = Some((k, s));
+        }
+    }
+    best.map(|(k, _)| k)
 }
 
 /// The knee of a score curve sorted by k: on its running maximum, with both axes scaled to [0, 1], the k farthest
