@@ -23,9 +23,9 @@ fn embed(c: &mut Criterion) {
     let mut group = c.benchmark_group("embed");
     group.sample_size(10);
     group.throughput(Throughput::Elements(refs.len() as u64));
-    for batch_size in [16, 32, 64] {
+    for batch_size in [8, 16, 32] {
         let opts = EmbedOptions {
-            batch_size,
+            batch_size: Some(batch_size),
             device: DeviceChoice::Cpu,
         };
         let embedder = Embedder::load(&located.files, located.weights_sha256.clone(), &opts).expect("model loads");

@@ -76,9 +76,9 @@ pub struct ModelArgs {
     /// Where the model runs: auto, cpu, cuda[:N] or metal[:N] (GPUs need a build with that feature).
     #[arg(long, default_value = "auto", value_name = "DEVICE")]
     pub device: DeviceChoice,
-    /// Texts per forward pass.
-    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub batch_size: u32,
+    /// Texts per forward pass [default: 8 on the CPU, 64 on a GPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub batch_size: Option<u32>,
     /// No progress messages on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -93,7 +93,7 @@ impl ModelArgs {
         let model = self.model.as_deref().or(fallback).unwrap_or(DEFAULT_MODEL);
         let located = locator.resolve(model, &mut |e| reporter.event(e))?;
         let opts = EmbedOptions {
-            batch_size: self.batch_size as usize,
+            batch_size: self.batch_size.map(|b| b as usize),
             device: self.device,
         };
         Ok(Embedder::load(&located.files, located.weights_sha256, &opts)?)

@@ -26,12 +26,19 @@ use crate::vectors::{normalize_in_place, Embeddings};
 use bert::BertEncoder;
 use tokenize::TextTokenizer;
 
+/// The default batch size on the CPU. Measured with candle's BERT on 2 cores: 400 Debian passages embed at 42/s
+/// with batches of 8, 38/s with 16 and 32/s with 32 (peak memory 258, 436 and 700 MB), since attention costs grow
+/// with the batch while the matrix products gain little.
+pub const CPU_BATCH_SIZE: usize = 8;
+/// The default batch size on a GPU, where larger batches keep the device busy.
+pub const GPU_BATCH_SIZE: usize = 64;
+
 /// How the embedder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbedOptions {
-    /// Texts per forward pass (default 32). Texts are sorted by length first, so a batch holds texts of similar
-    /// length and little padding.
-    pub batch_size: usize,
+    /// Texts per forward pass; `None` picks [`CPU_BATCH_SIZE`] on the CPU and [`GPU_BATCH_SIZE`] on a GPU. Texts
+    /// are sorted by length first, so a batch holds texts of similar length and little padding.
+    pub batch_size: Option<usize>,
     /// Where the model runs (default: auto).
     pub device: DeviceChoice,
 }
@@ -39,7 +46,7 @@ pub struct EmbedOptions {
 impl Default for EmbedOptions {
     fn default() -> Self {
         EmbedOptions {
-            batch_size: 32,
+            batch_size: None,
             device: DeviceChoice::Auto,
         }
     }
@@ -72,7 +79,14 @@ impl Embedder {
             encoder,
             tokenizer,
             sentence,
-            batch_size: opts.batch_size.max(1),
+            batch_size: opts
+                .batch_size
+                .unwrap_or(if device.is_cpu() {
+                    CPU_BATCH_SIZE
+                } else {
+                    GPU_BATCH_SIZE
+                })
+                .max(1),
             model_id: files.id.clone(),
             weights_sha256,
         })

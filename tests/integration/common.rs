@@ -18,7 +18,7 @@ pub fn default_model() -> &'static insights::embed::locate::LocatedModel {
 pub fn embedder(batch_size: usize) -> Embedder {
     let located = default_model();
     let opts = EmbedOptions {
-        batch_size,
+        batch_size: Some(batch_size),
         device: insights::embed::DeviceChoice::Cpu,
     };
     Embedder::load(&located.files, located.weights_sha256.clone(), &opts).expect("default model loads")
