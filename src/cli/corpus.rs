@@ -96,9 +96,10 @@ impl CorpusArgs {
             if self.index.is_some() {
                 bail!("give PATHS or --index FILE, not both");
             }
-            let insights = read_insights(&self.paths, &self.split.options(), self.model.quiet)?;
+            let split = self.split.options();
+            let insights = read_insights(&self.paths, &split, self.model.quiet)?;
             let embedder = self.model.load_embedder(None)?;
-            let (index, _) = embed_insights(insights, &self.split.options(), &embedder, None, self.model.quiet)?;
+            let (index, _) = embed_insights(insights, &split, &embedder, None, self.model.quiet)?;
             return Ok(Corpus {
                 index,
                 embedder: Some(embedder),

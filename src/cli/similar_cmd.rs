@@ -55,11 +55,7 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
     if let (Some(_), Some(s)) = (&args.file, &args.statement) {
         corpus_args.paths.insert(0, PathBuf::from(s));
     }
-    let corpus = corpus_args.open(true)?;
-    let Some(embedder) = corpus.embedder.as_ref() else {
-        bail!("internal: no model loaded for the query");
-    };
-    let index = &corpus.index;
+    // The queries are read and checked before the corpus is embedded, so bad input fails fast.
     let statements: Vec<(Option<insights::Insight>, String)> = match &args.file {
         Some(file) => {
             let loaded = read_inputs(std::slice::from_ref(file))?;
@@ -69,8 +65,10 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             }
             found
                 .into_iter()
-                .map(|i| (i.text.clone(), i))
-                .map(|(t, i)| (Some(i), t))
+                .map(|i| {
+                    let text = i.text.clone();
+                    (Some(i), text)
+                })
                 .collect()
         }
         None => {
@@ -81,6 +79,11 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             vec![(None, statement)]
         }
     };
+    let corpus = corpus_args.open(true)?;
+    let Some(embedder) = corpus.embedder.as_ref() else {
+        bail!("internal: no model loaded for the query");
+    };
+    let index = &corpus.index;
     let texts: Vec<&str> = statements.iter().map(|(_, t)| t.as_str()).collect();
     let queries = embedder.embed(&texts)?;
     let results: Vec<_> = queries
