@@ -14,7 +14,7 @@ use hf_hub::{Cache, Repo, RepoType};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{find_known, KnownModel};
-use super::model_files::{hex, ModelFiles, MODEL_FILES, REQUIRED_FILES};
+use super::model_files::{hex, ChecksumStamps, ModelFiles, MODEL_FILES, REQUIRED_FILES};
 use super::EmbedError;
 
 /// Where a model's files were found.
@@ -106,15 +106,22 @@ impl ModelLocator {
         }
     }
 
+    /// The remembered checksums of model files, kept in `<models folder>/.verified`.
+    pub fn stamps(&self) -> ChecksumStamps {
+        ChecksumStamps::in_dir(self.models_dir.join(".verified"))
+    }
+
     /// Finds `spec` on this machine without any network: a folder, or a repo id in the models folder or the
     /// Hugging Face cache. Files of a known model are verified. `Ok(None)` when it is not here.
     pub fn find_local(&self, spec: &str) -> Result<Option<LocatedModel>, EmbedError> {
         if let Some(dir) = as_folder(spec)? {
             let files = ModelFiles::from_dir(&dir, &dir.display().to_string())?;
+            // A folder model is not checked against a manifest, but its weights' sum tells indexes apart.
+            let weights_sha256 = Some(self.stamps().sha256(&files.weights)?);
             return Ok(Some(LocatedModel {
                 files,
                 source: ModelSource::Folder,
-                weights_sha256: None,
+                weights_sha256,
             }));
         }
         let known = find_known(spec);
@@ -122,7 +129,7 @@ impl ModelLocator {
         for (source, files) in self.candidates(id, known) {
             let Ok(files) = files else { continue };
             let weights_sha256 = match known {
-                Some(k) => Some(files.verify(k)?),
+                Some(k) => Some(files.verify(k, &self.stamps())?),
                 None => None,
             };
             return Ok(Some(LocatedModel {

@@ -19,7 +19,7 @@ pub use device::DeviceChoice;
 pub use error::EmbedError;
 pub use locate::{FetchEvent, ModelLocator, ModelSource};
 pub use manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
-pub use model_files::ModelFiles;
+pub use model_files::{ChecksumStamps, ModelFiles};
 pub use pooling::{Pooling, SentenceConfig};
 
 use crate::vectors::{normalize_in_place, Embeddings};

@@ -1,6 +1,6 @@
 //! A model on disk: the paths of its files, and their verification against the manifest's sha256 sums.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -90,8 +90,9 @@ impl ModelFiles {
     }
 
     /// Checks every file the manifest lists for `known` against its sha256; a listed file that is missing or
-    /// differs is refused. Returns the sha256 of the weights.
-    pub fn verify(&self, known: &KnownModel) -> Result<String, EmbedError> {
+    /// differs is refused. Returns the sha256 of the weights. `stamps` spares re-hashing files unchanged since
+    /// they were last hashed.
+    pub fn verify(&self, known: &KnownModel, stamps: &ChecksumStamps) -> Result<String, EmbedError> {
         let present = self.present();
         let mut weights_sum = String::new();
         for (name, expected) in &known.files {
@@ -102,7 +103,7 @@ impl ModelFiles {
                     remedy: format!("insights models fetch {}", known.id),
                 });
             };
-            let actual = sha256_file(path)?;
+            let actual = stamps.sha256(path)?;
             if &actual != expected {
                 return Err(EmbedError::ChecksumMismatch {
                     path: path.to_path_buf(),
@@ -117,6 +118,90 @@ impl ModelFiles {
         }
         Ok(weights_sum)
     }
+}
+
+/// Checksums remembered between runs, so that loading a model does not re-hash its 90 MB of weights every time.
+///
+/// A stamp records a file's sha256 together with its size, modification and status-change times, inode and device;
+/// it is used only while all of these are unchanged. Writing a file changes its status-change time (which, unlike
+/// the modification time, cannot be set back without root), so a file edited since it was hashed is hashed again.
+/// Stamps are plain files named by a hash of the file's full path; a stamp that cannot be written is no error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecksumStamps {
+    dir: Option<PathBuf>,
+}
+
+impl ChecksumStamps {
+    /// Stamps kept in `dir` (created on first use).
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        ChecksumStamps { dir: Some(dir.into()) }
+    }
+
+    /// No stamps: every file is hashed every time.
+    pub fn none() -> Self {
+        ChecksumStamps { dir: None }
+    }
+
+    /// The sha256 of `path` (lowercase hex): from its stamp when the file is unchanged since, else hashed now
+    /// (and stamped).
+    pub fn sha256(&self, path: &Path) -> Result<String, EmbedError> {
+        let Some(dir) = &self.dir else {
+            return sha256_file(path);
+        };
+        let canonical = path.canonicalize().map_err(|e| EmbedError::io(path, e))?;
+        let identity = file_identity(&canonical).map_err(|e| EmbedError::io(path, e))?;
+        let stamp = dir.join(&hex(&Sha256::digest(canonical.as_os_str().as_encoded_bytes()))[..32]);
+        if let Ok(text) = fs::read_to_string(&stamp) {
+            if let Some((id, sum)) = text.trim_end().rsplit_once(' ') {
+                if id == identity && sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Ok(sum.to_string());
+                }
+            }
+        }
+        let sum = sha256_file(path)?;
+        // Stamp only if the file did not change while it was being hashed.
+        if file_identity(&canonical).is_ok_and(|after| after == identity) {
+            let _ = write_stamp(dir, &stamp, &format!("{identity} {sum}\n"));
+        }
+        Ok(sum)
+    }
+}
+
+/// What identifies one version of a file: its size, times, inode and device.
+fn file_identity(path: &Path) -> std::io::Result<String> {
+    let meta = fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(format!(
+            "v1 {} {}.{} {}.{} {} {}",
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+            meta.ino(),
+            meta.dev()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = meta
+            .modified()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Ok(format!("v1 {} {}", meta.len(), modified.as_nanos()))
+    }
+}
+
+/// Writes a stamp atomically (temporary file, then rename).
+fn write_stamp(dir: &Path, stamp: &Path, text: &str) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let tmp = stamp.with_extension(format!("tmp-{}", std::process::id()));
+    fs::write(&tmp, text)?;
+    fs::rename(&tmp, stamp).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
 }
 
 /// The sha256 of a file, lowercase hex.
@@ -137,4 +222,53 @@ pub fn sha256_file(path: &Path) -> Result<String, EmbedError> {
 /// Lowercase hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_spares_rehashing_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("weights.bin");
+        fs::write(&file, b"first").unwrap();
+        let stamps = ChecksumStamps::in_dir(dir.path().join("stamps"));
+        let first = stamps.sha256(&file).unwrap();
+        assert_eq!(first, sha256_file(&file).unwrap());
+        // Overwrite the remembered sum: an unchanged file is then taken at its stamp's word.
+        let stamp = fs::read_dir(dir.path().join("stamps"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let text = fs::read_to_string(&stamp).unwrap();
+        let forged = format!("{} {}\n", text.trim_end().rsplit_once(' ').unwrap().0, "ab".repeat(32));
+        fs::write(&stamp, forged).unwrap();
+        assert_eq!(stamps.sha256(&file).unwrap(), "ab".repeat(32));
+        // Any write to the file changes its status-change time (and here its size): it is hashed again.
+        fs::write(&file, b"second!").unwrap();
+        let second = stamps.sha256(&file).unwrap();
+        assert_eq!(second, sha256_file(&file).unwrap());
+        assert_ne!(second, first);
+        assert_eq!(ChecksumStamps::none().sha256(&file).unwrap(), second);
+    }
+
+    #[test]
+    fn a_damaged_stamp_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("w");
+        fs::write(&file, b"x").unwrap();
+        let stamps = ChecksumStamps::in_dir(dir.path().join("s"));
+        stamps.sha256(&file).unwrap();
+        let stamp = fs::read_dir(dir.path().join("s"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        fs::write(&stamp, "garbage").unwrap();
+        assert_eq!(stamps.sha256(&file).unwrap(), sha256_file(&file).unwrap());
+    }
 }
