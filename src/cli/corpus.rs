@@ -1,14 +1,17 @@
 //! Getting a corpus ready for analysis: documents indexed on the fly (reusing cached vectors), or a saved index.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
 use insights::document::read_inputs;
 use insights::embed::Embedder;
-use insights::index::{cache, store, BuildStats, Index, IndexMeta};
+use insights::index::journal::Journal;
+use insights::index::{cache, store, text_hash, BuildStats, Index, IndexMeta, VectorSource};
 use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
+use insights::vectors::Embeddings;
 use insights::Insight;
 
 use super::progress::Progress;
@@ -99,7 +102,7 @@ impl CorpusArgs {
             let split = self.split.options();
             let insights = read_insights(&self.paths, &split, self.model.quiet)?;
             let embedder = self.model.load_embedder(None)?;
-            let (index, _) = embed_insights(insights, &split, &embedder, None, self.model.quiet)?;
+            let (index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
             return Ok(Corpus {
                 index,
                 embedder: Some(embedder),
@@ -145,13 +148,19 @@ pub fn read_insights(paths: &[PathBuf], split: &SplitOptions, quiet: bool) -> Re
     Ok(insights)
 }
 
-/// Embeds insights into an index, reusing vectors from `previous` and from the on-the-fly cache, and updates that
-/// cache.
+/// Texts embedded per step: each step's vectors are journaled, and an interruption is noticed between steps.
+const EMBED_STEP: usize = 256;
+
+/// Embeds insights into an index, reusing the vectors in `sources`, embedding the new texts in steps of
+/// [`EMBED_STEP`] (so memory does not grow with the corpus beyond the vectors), appending each step to `journal`,
+/// and stopping between steps once `stop` is set.
 pub fn embed_insights(
     insights: Vec<Insight>,
     split: &SplitOptions,
     embedder: &Embedder,
-    previous: Option<&Index>,
+    sources: &[VectorSource],
+    mut journal: Option<&mut Journal>,
+    stop: &AtomicBool,
     quiet: bool,
 ) -> Result<(Index, BuildStats)> {
     let meta = IndexMeta {
@@ -160,13 +169,61 @@ pub fn embed_insights(
         dim: embedder.dim(),
         split: split.describe(),
     };
+    let mut progress = Progress::new("embedding", quiet);
+    Index::build(meta, insights, sources, |texts| -> Result<Embeddings> {
+        let mut out = Embeddings::empty(embedder.dim());
+        for step in texts.chunks(EMBED_STEP) {
+            if stop.load(Ordering::SeqCst) {
+                return Err(Interrupted {
+                    done: out.len(),
+                    total: texts.len(),
+                    journal: journal.as_ref().map(|j| j.path().to_path_buf()),
+                }
+                .into());
+            }
+            let done = out.len();
+            let vectors = embedder
+                .embed_with_progress(step, &mut |d, _| progress.update(done + d, texts.len()))
+                .map_err(anyhow::Error::from)?;
+            if let Some(journal) = journal.as_deref_mut() {
+                let hashes: Vec<String> = step.iter().map(|t| text_hash(t)).collect();
+                journal.append(&hashes, &vectors)?;
+            }
+            for row in vectors.rows() {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Embedding stopped on request (Ctrl-C) between steps.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted after embedding {done} of {total} new texts{}", match journal {
+    Some(path) => format!("; they are kept in {}: run the same command again to resume", path.display()),
+    None => String::new(),
+})]
+pub struct Interrupted {
+    /// New texts embedded before stopping.
+    pub done: usize,
+    /// New texts in all.
+    pub total: usize,
+    /// Where the embedded vectors were kept.
+    pub journal: Option<PathBuf>,
+}
+
+/// Embeds insights for an analysis of PATHS, reusing and then updating the on-the-fly vector cache.
+pub fn embed_with_cache(
+    insights: Vec<Insight>,
+    split: &SplitOptions,
+    embedder: &Embedder,
+    quiet: bool,
+) -> Result<(Index, BuildStats)> {
     let cache_path = cache_path(embedder.weights_sha256());
     let cache = cache_path.as_deref().and_then(|p| store::load(p).ok());
-    let sources: Vec<&Index> = previous.into_iter().chain(cache.as_ref()).collect();
-    let mut progress = Progress::new("embedding", quiet);
-    let (index, stats) = Index::build(meta, insights, &sources, |texts| {
-        embedder.embed_with_progress(texts, &mut |done, total| progress.update(done, total))
-    })?;
+    let sources: Vec<VectorSource> = cache.iter().map(Index::as_source).collect();
+    let never = AtomicBool::new(false);
+    let (index, stats) = embed_insights(insights, split, embedder, &sources, None, &never, quiet)?;
     if let Some(path) = cache_path.filter(|_| stats.embedded > 0 || cache.is_none()) {
         if let Err(e) = save_cache(&path, &index, cache.as_ref()) {
             if !quiet {

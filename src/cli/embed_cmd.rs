@@ -20,6 +20,9 @@ pub const EXAMPLES: &str = "Examples:
 Each output line is {\"text\": ..., \"embedding\": [...]}, in input order; the vectors are L2-normalised, so the dot \
 product of two is their cosine similarity.";
 
+/// Texts embedded and written per step.
+const STEP: usize = 1024;
+
 /// Arguments of `insights embed`.
 #[derive(Args, Debug)]
 pub struct EmbedArgs {
@@ -49,12 +52,17 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
     let embedder = args.model.load_embedder(None)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut progress = Progress::new("embedding", args.model.quiet);
-    let vectors = embedder.embed_with_progress(&refs, &mut |done, total| progress.update(done, total))?;
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::new(stdout);
-    for (text, embedding) in texts.iter().zip(vectors.rows()) {
-        serde_json::to_writer(&mut out, &EmbeddedLine { text, embedding })?;
-        out.write_all(b"\n")?;
+    // In steps, written as they are done: memory stays flat however many texts come in.
+    let mut done = 0;
+    for step in refs.chunks(STEP) {
+        let vectors = embedder.embed_with_progress(step, &mut |d, _| progress.update(done + d, refs.len()))?;
+        for (text, embedding) in step.iter().zip(vectors.rows()) {
+            serde_json::to_writer(&mut out, &EmbeddedLine { text, embedding })?;
+            out.write_all(b"\n")?;
+        }
+        done += step.len();
     }
     out.flush()?;
     Ok(())

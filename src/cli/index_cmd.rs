@@ -6,7 +6,10 @@ use anyhow::{bail, Result};
 use clap::Args;
 use serde_json::json;
 
-use insights::index::{store, IndexError};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use insights::index::journal::{journal_path, Journal};
+use insights::index::{store, Index, IndexError, VectorSource};
 
 use super::corpus::{embed_insights, read_insights, SplitArgs, DEFAULT_INDEX};
 use super::output::emit;
@@ -18,7 +21,8 @@ pub const EXAMPLES: &str = "Examples:
   insights index notes/ digests/ -i work.idx     several folders, another index file
   insights similar \"a claim\" -i work.idx         then query it without re-reading the documents
 
-Re-indexing embeds only insights whose text is new; the others keep their vectors.";
+Re-indexing embeds only insights whose text is new; the others keep their vectors. Vectors are journaled \
+(FILE.journal) as they are made: after Ctrl-C or a crash, run the same command again to resume.";
 
 /// Arguments of `insights index`.
 #[derive(Args, Debug)]
@@ -59,8 +63,34 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     let split = args.split.options();
     let insights = read_insights(&args.paths, &split, args.model.quiet)?;
     let embedder = args.model.load_embedder(None)?;
-    let (index, stats) = embed_insights(insights, &split, &embedder, previous.as_ref(), args.model.quiet)?;
+    // Vectors are journaled as they are made, so an interrupted run resumes where it stopped.
+    let (mut journal, recovered) =
+        Journal::open(&journal_path(&args.index), embedder.weights_sha256(), embedder.dim())?;
+    if !recovered.hashes.is_empty() && !args.model.quiet {
+        eprintln!(
+            "insights: resuming: {} vectors kept from an interrupted run ({})",
+            recovered.hashes.len(),
+            journal.path().display()
+        );
+    }
+    let resumed = VectorSource {
+        weights_sha256: embedder.weights_sha256(),
+        hashes: &recovered.hashes,
+        vectors: &recovered.vectors,
+    };
+    let sources: Vec<VectorSource> = previous.iter().map(Index::as_source).chain([resumed]).collect();
+    let stop = stop_on_ctrl_c();
+    let (index, stats) = embed_insights(
+        insights,
+        &split,
+        &embedder,
+        &sources,
+        Some(&mut journal),
+        stop,
+        args.model.quiet,
+    )?;
     store::save(&index, &args.index)?;
+    journal.remove()?;
     let documents = index.documents().len();
     emit(
         args.json,
@@ -86,4 +116,17 @@ pub fn run(args: &IndexArgs) -> Result<()> {
             )
         },
     )
+}
+
+/// A flag that the first Ctrl-C sets (embedding then stops after its current step, keeping its work); a second
+/// Ctrl-C ends the process at once.
+fn stop_on_ctrl_c() -> &'static AtomicBool {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninsights: stopping after the current step (Ctrl-C again to stop at once)");
+    });
+    &STOP
 }

@@ -133,7 +133,12 @@ pub fn main() -> ExitCode {
                     said.push_str(&cause);
                 }
             }
-            ExitCode::FAILURE
+            // Stopped by Ctrl-C: the conventional 128 + SIGINT.
+            if err.downcast_ref::<corpus::Interrupted>().is_some() {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod exact;
+pub mod journal;
 pub mod store;
 
 use std::collections::HashMap;
@@ -93,28 +94,65 @@ pub struct BuildStats {
     pub reused: usize,
 }
 
+/// Vectors already made, by text hash, that a build may reuse: from an earlier index, the vector cache, or the
+/// journal of an interrupted run.
+#[derive(Debug, Clone, Copy)]
+pub struct VectorSource<'a> {
+    /// The sha256 of the weights of the model that made them (only the same model's vectors are reused).
+    pub weights_sha256: &'a str,
+    /// The text hash of each vector.
+    pub hashes: &'a [String],
+    /// The vectors, row `i` for `hashes[i]`.
+    pub vectors: &'a Embeddings,
+}
+
 /// The content hash of a text: the first 16 bytes of its sha256, in hex.
 pub fn text_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex_hash(&Sha256::digest(text.as_bytes())[..16])
+}
+
+/// Lowercase hex of some bytes.
+fn hex_hash(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// The 16 bytes of a [`text_hash`]; `None` when `hash` is not 32 hex digits.
+fn parse_hex_hash(hash: &str) -> Option<[u8; 16]> {
+    let digits = hash.as_bytes();
+    if digits.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        *o = (hi * 16 + lo) as u8;
+    }
+    Some(out)
 }
 
 impl Index {
-    /// Builds an index of `insights`, reusing the vectors of texts found in `previous` (indexes made with the same
-    /// model), and calling `embed` once with all the texts that are new.
+    /// Builds an index of `insights`, reusing the vectors of texts found in `sources` (those made with the same
+    /// model), and calling `embed` once with all the texts that are new, each once.
     pub fn build<E>(
         meta: IndexMeta,
         insights: Vec<Insight>,
-        previous: &[&Index],
+        sources: &[VectorSource],
         embed: impl FnOnce(&[&str]) -> Result<Embeddings, E>,
     ) -> Result<(Index, BuildStats), E> {
         let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
-        for old in previous
+        for source in sources
             .iter()
-            .filter(|p| p.meta.weights_sha256 == meta.weights_sha256 && p.meta.dim == meta.dim)
+            .filter(|s| s.weights_sha256 == meta.weights_sha256 && s.vectors.dim() == meta.dim)
         {
-            for (h, row) in old.hashes.iter().zip(old.vectors.rows()) {
+            for (h, row) in source.hashes.iter().zip(source.vectors.rows()) {
                 known.entry(h.as_str()).or_insert(row);
             }
         }
@@ -155,6 +193,15 @@ impl Index {
             },
             stats,
         ))
+    }
+
+    /// This index's vectors, for reuse by a later build.
+    pub fn as_source(&self) -> VectorSource<'_> {
+        VectorSource {
+            weights_sha256: &self.meta.weights_sha256,
+            hashes: &self.hashes,
+            vectors: &self.vectors,
+        }
     }
 
     /// The number of insights.
@@ -261,7 +308,7 @@ mod tests {
         assert_eq!(stats, BuildStats { embedded: 2, reused: 0 });
         assert_eq!(calls, vec![2], "the repeated text is embedded once");
         let second = vec![insight("a", "one"), insight("d", "fourteen")];
-        let (new, stats) = Index::build(meta(), second, &[&old], by_length(&mut calls)).unwrap();
+        let (new, stats) = Index::build(meta(), second, &[old.as_source()], by_length(&mut calls)).unwrap();
         assert_eq!(stats, BuildStats { embedded: 1, reused: 1 });
         assert_eq!(calls, vec![2, 1]);
         assert_eq!(new.vectors.row(0), old.vectors.row(0));
@@ -276,7 +323,13 @@ mod tests {
             weights_sha256: "def".into(),
             ..meta()
         };
-        let (_, stats) = Index::build(other, vec![insight("a", "one")], &[&old], by_length(&mut calls)).unwrap();
+        let (_, stats) = Index::build(
+            other,
+            vec![insight("a", "one")],
+            &[old.as_source()],
+            by_length(&mut calls),
+        )
+        .unwrap();
         assert_eq!(stats.embedded, 1);
         let err = old
             .check_model(std::path::Path::new("x.idx"), "other", "def", 2)

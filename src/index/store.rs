@@ -1,35 +1,43 @@
 //! The index file: written atomically (temporary file, then rename) and checked in full when read, so a truncated,
 //! damaged or foreign file is refused with a message naming it.
 //!
-//! Layout, all integers little-endian:
-//! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights, hashes) ·
-//! zero padding to a multiple of 64 bytes · vectors (count × dim f32) · sha256 of everything before (32 bytes).
+//! Layout (version 2), all integers little-endian:
+//! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes) ·
+//! insights (`insights_bytes` bytes, binary records, see [`write_insight`]) · text hashes (count × 16 bytes) ·
+//! zero padding to a multiple of 64 bytes · vectors (count × dim f32) · CRC-32 of everything before (u32).
+//!
+//! Every size is checked against the file's length before anything is allocated, and the file is read section by
+//! section, so loading takes no more memory than the index itself. The CRC-32 (hardware-accelerated) catches
+//! truncation and damage at a few GB/s; it is not a defence against deliberate tampering.
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::{Index, IndexError, IndexMeta};
+use super::{hex_hash, parse_hex_hash, Index};
+use super::{IndexError, IndexMeta};
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
 /// The first bytes of every index file.
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-IDX";
 /// The version of the layout this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const ALIGN: usize = 64;
 const PREFIX: usize = 12 + 4 + 8;
-const TRAILER: usize = 32;
+const TRAILER: usize = 4;
+/// Bytes of one stored text hash.
+const HASH_BYTES: usize = 16;
+/// The largest header accepted (it holds only the model's description and counts).
+const MAX_HEADER: u64 = 1 << 20;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
     meta: IndexMeta,
     count: usize,
-    insights: Vec<Insight>,
-    hashes: Vec<String>,
+    insights_bytes: u64,
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> IndexError {
@@ -39,8 +47,93 @@ fn format_err(path: &Path, message: impl Into<String>) -> IndexError {
     }
 }
 
-fn padding(offset: usize) -> usize {
-    (ALIGN - offset % ALIGN) % ALIGN
+fn truncated(path: &Path) -> IndexError {
+    format_err(path, "truncated index file; rebuild it with `insights index`")
+}
+
+fn padding(offset: u64) -> u64 {
+    (ALIGN as u64 - offset % ALIGN as u64) % ALIGN as u64
+}
+
+/// A writer that keeps the CRC-32 of what passed through it.
+struct CrcWriter<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    written: u64,
+}
+
+impl<W: Write> CrcWriter<W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.crc.update(bytes);
+        self.written += bytes.len() as u64;
+        self.inner.write_all(bytes)
+    }
+}
+
+/// A reader that keeps the CRC-32 of what passed through it.
+struct CrcReader<R> {
+    inner: R,
+    crc: crc32fast::Hasher,
+}
+
+impl<R: Read> CrcReader<R> {
+    fn take(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        self.inner.read_exact(buf)?;
+        self.crc.update(buf);
+        Ok(())
+    }
+}
+
+/// Appends one insight: doc, text, source id and file as length-prefixed UTF-8 (u32 length; an absent optional
+/// string has length `u32::MAX`), then the first and last line (u64 each).
+fn write_insight(out: &mut Vec<u8>, insight: &Insight) {
+    let mut string = |s: Option<&str>| match s {
+        Some(s) => {
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+        None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+    };
+    string(Some(&insight.doc));
+    string(Some(&insight.text));
+    string(insight.source_id.as_deref());
+    string(insight.file.as_deref());
+    out.extend_from_slice(&(insight.line_start as u64).to_le_bytes());
+    out.extend_from_slice(&(insight.line_end as u64).to_le_bytes());
+}
+
+/// Reads the insights section written by [`write_insight`]; `None` when it is malformed.
+fn read_insights(mut bytes: &[u8], count: usize) -> Option<Vec<Insight>> {
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, rest) = (bytes.len() >= n).then(|| bytes.split_at(n))?;
+        bytes = rest;
+        Some(head)
+    };
+    let mut insights = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut string = || -> Option<Option<String>> {
+            let len = u32::from_le_bytes(take(4)?.try_into().ok()?);
+            if len == u32::MAX {
+                return Some(None);
+            }
+            String::from_utf8(take(len as usize)?.to_vec()).ok().map(Some)
+        };
+        let doc = string()??;
+        let text = string()??;
+        let source_id = string()?;
+        let file = string()?;
+        let line_start = usize::try_from(u64::from_le_bytes(take(8)?.try_into().ok()?)).ok()?;
+        let line_end = usize::try_from(u64::from_le_bytes(take(8)?.try_into().ok()?)).ok()?;
+        insights.push(Insight {
+            doc,
+            line_start,
+            line_end,
+            text,
+            source_id,
+            file,
+        });
+    }
+    bytes.is_empty().then_some(insights)
 }
 
 /// Writes `index` to `path` atomically: a temporary file beside it is written, flushed and renamed over `path`, so
@@ -50,33 +143,55 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         path: p.to_path_buf(),
         source,
     };
+    let mut insights = Vec::new();
+    for insight in &index.insights {
+        write_insight(&mut insights, insight);
+    }
+    let mut hashes = Vec::with_capacity(index.len() * HASH_BYTES);
+    for h in &index.hashes {
+        let raw = parse_hex_hash(h).ok_or_else(|| format_err(path, format!("invalid text hash {h:?}")))?;
+        hashes.extend_from_slice(&raw);
+    }
+    if index.hashes.len() != index.len() || index.vectors.len() != index.len() || index.vectors.dim() != index.meta.dim
+    {
+        return Err(format_err(
+            path,
+            "inconsistent index (counts or dimension); not written",
+        ));
+    }
     let header = Header {
         meta: index.meta.clone(),
         count: index.len(),
-        insights: index.insights.clone(),
-        hashes: index.hashes.clone(),
+        insights_bytes: insights.len() as u64,
     };
     let header = serde_json::to_vec(&header).map_err(|e| format_err(path, e.to_string()))?;
-    let mut bytes = Vec::with_capacity(PREFIX + header.len() + ALIGN + index.vectors.as_flat().len() * 4 + TRAILER);
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    bytes.resize(bytes.len() + padding(bytes.len()), 0);
-    for x in index.vectors.as_flat() {
-        bytes.extend_from_slice(&x.to_le_bytes());
-    }
-    let digest = Sha256::digest(&bytes);
-    bytes.extend_from_slice(&digest);
 
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     }
     let tmp = temp_path(path);
     let write = || -> std::io::Result<()> {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        out.write_all(&bytes)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        let mut out = CrcWriter {
+            inner: BufWriter::with_capacity(1 << 20, File::create(&tmp)?),
+            crc: crc32fast::Hasher::new(),
+            written: 0,
+        };
+        out.put(MAGIC)?;
+        out.put(&FORMAT_VERSION.to_le_bytes())?;
+        out.put(&(header.len() as u64).to_le_bytes())?;
+        out.put(&header)?;
+        out.put(&insights)?;
+        out.put(&hashes)?;
+        out.put(&vec![0u8; padding(out.written) as usize])?;
+        let mut block = Vec::with_capacity(64 * 1024);
+        for chunk in index.vectors.as_flat().chunks(16 * 1024) {
+            block.clear();
+            block.extend(chunk.iter().flat_map(|x| x.to_le_bytes()));
+            out.put(&block)?;
+        }
+        let crc = out.crc.clone().finalize();
+        out.inner.write_all(&crc.to_le_bytes())?;
+        out.inner.into_inner().map_err(|e| e.into_error())?.sync_all()
     };
     if let Err(e) = write().and_then(|()| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);
@@ -93,72 +208,122 @@ fn temp_path(path: &Path) -> PathBuf {
 
 /// Reads and checks an index file.
 pub fn load(path: &Path) -> Result<Index, IndexError> {
-    let bytes = fs::read(path).map_err(|source| IndexError::Io {
+    let io = |source| IndexError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    decode(path, &bytes)
+    };
+    let file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    decode(path, BufReader::with_capacity(1 << 20, file), len)
 }
 
-fn decode(path: &Path, bytes: &[u8]) -> Result<Index, IndexError> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+/// Reads an index of `len` bytes from `reader`; `path` names it in errors.
+fn decode(path: &Path, reader: impl Read, len: u64) -> Result<Index, IndexError> {
+    let mut input = CrcReader {
+        inner: reader,
+        crc: crc32fast::Hasher::new(),
+    };
+    let read_err = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => truncated(path),
+        _ => IndexError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    };
+    let mut prefix = [0u8; PREFIX];
+    let got = read_up_to(&mut input, &mut prefix).map_err(read_err)?;
+    if got < MAGIC.len() || &prefix[..MAGIC.len()] != MAGIC {
         return Err(IndexError::NotAnIndex {
             path: path.to_path_buf(),
         });
     }
-    if bytes.len() < PREFIX + TRAILER {
-        return Err(format_err(
-            path,
-            "truncated index file; rebuild it with `insights index`",
-        ));
+    if got < PREFIX {
+        return Err(truncated(path));
     }
-    let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
+    let version = u32::from_le_bytes(prefix[12..16].try_into().unwrap_or_default());
     if version != FORMAT_VERSION {
         return Err(format_err(
             path,
             format!("index format version {version}, but this build reads version {FORMAT_VERSION}; rebuild it with `insights index`"),
         ));
     }
-    let (body, trailer) = bytes.split_at(bytes.len() - TRAILER);
-    if Sha256::digest(body).as_slice() != trailer {
+    let header_len = u64::from_le_bytes(prefix[16..24].try_into().unwrap_or_default());
+    if header_len > MAX_HEADER {
+        return Err(format_err(path, "damaged index header (length out of range)"));
+    }
+    if PREFIX as u64 + header_len > len {
+        return Err(truncated(path));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    input.take(&mut header).map_err(read_err)?;
+    let header: Header =
+        serde_json::from_slice(&header).map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
+    let (count, dim) = (header.count, header.meta.dim);
+    let body_start = PREFIX as u64 + header_len;
+    let sizes = (|| {
+        let hashes_end = body_start
+            .checked_add(header.insights_bytes)?
+            .checked_add((count as u64).checked_mul(HASH_BYTES as u64)?)?;
+        let vectors_start = hashes_end.checked_add(padding(hashes_end))?;
+        let vectors = (count as u64).checked_mul(dim as u64)?.checked_mul(4)?;
+        Some(vectors_start.checked_add(vectors)?.checked_add(TRAILER as u64)?)
+    })();
+    if dim == 0 || sizes != Some(len) {
+        return Err(match sizes {
+            Some(expected) if dim > 0 && expected > len => truncated(path),
+            _ => format_err(path, "the index file's size does not match its header (damaged)"),
+        });
+    }
+    let mut insights = vec![0u8; header.insights_bytes as usize];
+    input.take(&mut insights).map_err(read_err)?;
+    let mut hashes = vec![0u8; count * HASH_BYTES];
+    input.take(&mut hashes).map_err(read_err)?;
+    let mut pad = vec![0u8; padding(body_start + header.insights_bytes + hashes.len() as u64) as usize];
+    input.take(&mut pad).map_err(read_err)?;
+    let mut data = vec![0f32; count * dim];
+    {
+        let mut block = vec![0u8; 64 * 1024];
+        for chunk in data.chunks_mut(16 * 1024) {
+            let bytes = &mut block[..chunk.len() * 4];
+            input.take(bytes).map_err(read_err)?;
+            for (x, b) in chunk.iter_mut().zip(bytes.chunks_exact(4)) {
+                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        }
+    }
+    let mut trailer = [0u8; TRAILER];
+    input.inner.read_exact(&mut trailer).map_err(read_err)?;
+    if input.crc.finalize() != u32::from_le_bytes(trailer) {
         return Err(format_err(
             path,
             "the index file is truncated or damaged (checksum mismatch); rebuild it with `insights index`",
         ));
     }
-    let header_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap_or_default());
-    let header_end = usize::try_from(header_len)
-        .ok()
-        .and_then(|n| n.checked_add(PREFIX))
-        .filter(|&end| end <= body.len())
-        .ok_or_else(|| format_err(path, "damaged index header (length out of range)"))?;
-    let header: Header = serde_json::from_slice(&body[PREFIX..header_end])
-        .map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
-    let dim = header.meta.dim;
-    if dim == 0 || header.insights.len() != header.count || header.hashes.len() != header.count {
-        return Err(format_err(path, "inconsistent index header (counts or dimension)"));
-    }
-    let start = header_end + padding(header_end);
-    let expected = header.count.checked_mul(dim).and_then(|n| n.checked_mul(4));
-    if expected != Some(body.len().saturating_sub(start)) || start > body.len() {
-        return Err(format_err(
-            path,
-            "the vector section has the wrong size for the header's count and dimension",
-        ));
-    }
-    let data: Vec<f32> = body[start..]
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let insights = read_insights(&insights, count).ok_or_else(|| format_err(path, "damaged insight records"))?;
     if data.iter().any(|x| !x.is_finite()) {
         return Err(format_err(path, "the index holds vectors that are not finite numbers"));
     }
     Ok(Index {
         meta: header.meta,
-        insights: header.insights,
-        hashes: header.hashes,
+        insights,
+        hashes: hashes.chunks_exact(HASH_BYTES).map(hex_hash).collect(),
         vectors: Embeddings::from_flat(dim, data),
     })
+}
+
+/// Reads as many bytes as are there, up to `buf`'s length (a short file is not an error here).
+fn read_up_to<R: Read>(input: &mut CrcReader<R>, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match input.inner.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    input.crc.update(&buf[..got]);
+    Ok(got)
 }
 
 #[cfg(test)]
@@ -211,7 +376,7 @@ mod tests {
         save(&sample(), &path).unwrap();
         let bytes = fs::read(&path).unwrap();
         let check = |data: &[u8], needle: &str| {
-            let err = decode(&path, data).unwrap_err().to_string();
+            let err = decode(&path, data, data.len() as u64).unwrap_err().to_string();
             assert!(err.contains("x.idx") && err.contains(needle), "{err}");
         };
         check(&bytes[..bytes.len() - 10], "truncated");
@@ -224,5 +389,11 @@ mod tests {
         let mut future = bytes.clone();
         future[12] = 9;
         check(&future, "format version 9");
+        // A header claiming more insights than the file holds is refused before anything is allocated for them.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let at = text.find("\"count\":3").unwrap() + 8;
+        let mut inflated = bytes.clone();
+        inflated[at] = b'9';
+        check(&inflated, "truncated");
     }
 }
