@@ -339,7 +339,7 @@ def print_table(r, batches):
           f"sentence-transformers {w['st_wall_s']:.2f} s")
     c = r["cosine"]
     print(f"cosine (row-matched, {c['count']} rows, sentence-transformers b{batches[0]} vs insights): "
-          f"min {c['min']:.6f}, mean {c['mean']:.6f}, p0.1 {c['p001']:.6f}; "
+          f"min {c['min']:.7f}, mean {c['mean']:.7f}, p0.1 {c['p001']:.7f}; "
           f"rows below 0.999: {c['below_0999']}, below 0.99: {c['below_099']}")
     print(f"  worst row {c['argmin']}: {c['argmin_text'][:100]!r}")
 
