@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod exact;
 pub mod store;
+pub mod synthetic;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
