@@ -61,7 +61,6 @@ fn build_usearch(data: &Embeddings, s: &Settings, quantization: usearch::ScalarK
     Ok(Box::new(Usearch(index)))
 }
 
-#[cfg(feature = "ann-compare")]
 mod others {
     use super::*;
     use hnsw_rs::prelude::{DistDot, Hnsw};
@@ -120,7 +119,11 @@ mod others {
 /// The resident set size of this process, in bytes.
 fn rss_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -148,7 +151,11 @@ fn main() -> Result<()> {
         ef_construction: arg(&args, "--ef-construction", 128)?,
         ef: arg(&args, "--ef", 64)?,
     };
-    let only: String = arg(&args, "--only", "usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance".to_string())?;
+    let only: String = arg(
+        &args,
+        "--only",
+        "usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance".to_string(),
+    )?;
     let spec = SyntheticSpec::new(n, seed);
     let t = Instant::now();
     let (data, _) = generate(&spec);
