@@ -5,6 +5,7 @@ pub mod cache;
 pub mod exact;
 pub mod journal;
 pub mod store;
+pub mod synthetic;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,0 +1,208 @@
+//! Compares approximate nearest-neighbour crates on synthetic clustered vectors: recall@10 against the exact
+//! search, build time, query latency and memory.
+//!
+//! ```text
+//! cargo run --release --features ann-compare --example ann_compare -- [--n 100000] [--queries 1000] [--seed 7]
+//!     [--only usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64] [--m 16]
+//! ```
+//!
+//! Every candidate gets the same graph settings (M neighbours per node, efConstruction, efSearch) and is built with
+//! all cores (rayon's pool; set `RAYON_NUM_THREADS`). Queries run one at a time on one thread, as `similar` does.
+//! Memory is the growth of the process's resident set while the candidate is built (the candidate's copy of the
+//! vectors included), measured from `/proc/self/statm` after the previous candidate was dropped. The output is one
+//! markdown table row per candidate.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+
+use insights::index::synthetic::{generate, queries, SyntheticSpec};
+use insights::index::top_k;
+use insights::Embeddings;
+
+struct Settings {
+    m: usize,
+    ef_construction: usize,
+    ef: usize,
+}
+
+/// A built candidate: answers a query with the keys of its `k` best rows.
+trait Candidate {
+    fn search(&self, query: &[f32], k: usize) -> Vec<usize>;
+}
+
+struct Usearch(usearch::Index);
+
+impl Candidate for Usearch {
+    fn search(&self, query: &[f32], k: usize) -> Vec<usize> {
+        self.0
+            .search(query, k)
+            .map(|m| m.keys.into_iter().map(|k| k as usize).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn build_usearch(data: &Embeddings, s: &Settings, quantization: usearch::ScalarKind) -> Result<Box<dyn Candidate>> {
+    let options = usearch::IndexOptions {
+        dimensions: data.dim(),
+        metric: usearch::MetricKind::IP,
+        quantization,
+        connectivity: s.m,
+        expansion_add: s.ef_construction,
+        expansion_search: s.ef,
+        multi: false,
+    };
+    let index = usearch::Index::new(&options)?;
+    index.reserve_capacity_and_threads(data.len(), rayon::current_num_threads())?;
+    (0..data.len())
+        .into_par_iter()
+        .try_for_each(|i| index.add(i as u64, data.row(i)))?;
+    Ok(Box::new(Usearch(index)))
+}
+
+mod others {
+    use super::*;
+    use hnsw_rs::prelude::{DistDot, Hnsw};
+
+    pub struct HnswRs(pub Hnsw<'static, f32, DistDot>, pub usize);
+
+    impl Candidate for HnswRs {
+        fn search(&self, query: &[f32], k: usize) -> Vec<usize> {
+            self.0.search(query, k, self.1).into_iter().map(|n| n.d_id).collect()
+        }
+    }
+
+    pub fn build_hnsw_rs(data: &Embeddings, s: &Settings) -> Box<dyn Candidate> {
+        let hnsw = Hnsw::<f32, DistDot>::new(s.m, data.len(), 16, s.ef_construction, DistDot {});
+        let rows: Vec<(&[f32], usize)> = data.rows().enumerate().map(|(i, r)| (r, i)).collect();
+        hnsw.parallel_insert_slice(&rows);
+        let mut hnsw = hnsw;
+        hnsw.set_searching_mode(true);
+        Box::new(HnswRs(hnsw, s.ef))
+    }
+
+    #[derive(Clone)]
+    pub struct Unit(pub Vec<f32>);
+
+    impl instant_distance::Point for Unit {
+        fn distance(&self, other: &Self) -> f32 {
+            1.0 - insights::vectors::dot(&self.0, &other.0)
+        }
+    }
+
+    pub struct Instant(pub instant_distance::HnswMap<Unit, usize>);
+
+    impl Candidate for Instant {
+        fn search(&self, query: &[f32], k: usize) -> Vec<usize> {
+            let mut search = instant_distance::Search::default();
+            self.0
+                .search(&Unit(query.to_vec()), &mut search)
+                .take(k)
+                .map(|item| *item.value)
+                .collect()
+        }
+    }
+
+    pub fn build_instant(data: &Embeddings, s: &Settings) -> Box<dyn Candidate> {
+        let points: Vec<Unit> = data.rows().map(|r| Unit(r.to_vec())).collect();
+        let values: Vec<usize> = (0..data.len()).collect();
+        let map = instant_distance::Builder::default()
+            .ef_construction(s.ef_construction)
+            .ef_search(s.ef)
+            .seed(7)
+            .build(points, values);
+        Box::new(Instant(map))
+    }
+}
+
+/// The resident set size of this process, in bytes.
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("{name} needs a value")),
+        None => Ok(default),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = arg(&args, "--n", 100_000)?;
+    let nq: usize = arg(&args, "--queries", 1000)?;
+    let seed: u64 = arg(&args, "--seed", 7)?;
+    let settings = Settings {
+        m: arg(&args, "--m", 16)?,
+        ef_construction: arg(&args, "--ef-construction", 128)?,
+        ef: arg(&args, "--ef", 64)?,
+    };
+    let only: String = arg(
+        &args,
+        "--only",
+        "usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance".to_string(),
+    )?;
+    let spec = SyntheticSpec::new(n, seed);
+    let t = Instant::now();
+    let (data, _) = generate(&spec);
+    let qs = queries(&spec, nq);
+    eprintln!("generated {n} x {} in {:.1} s", spec.dim, t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let truth: Vec<Vec<usize>> = qs
+        .rows()
+        .map(|q| top_k(&data, q, 10, &|_| true).into_iter().map(|h| h.index).collect())
+        .collect();
+    eprintln!("exact top-10 of {nq} queries in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "| crate | n | M / efC / ef | recall@10 | build s | query p50 µs | query p99 µs | RSS growth MiB |\n\
+         |---|---|---|---|---|---|---|---|"
+    );
+    for name in only.split(',') {
+        let before = rss_bytes();
+        let t = Instant::now();
+        let candidate: Box<dyn Candidate> = match name {
+            "usearch" => build_usearch(&data, &settings, usearch::ScalarKind::F32)?,
+            "usearch-f16" => build_usearch(&data, &settings, usearch::ScalarKind::F16)?,
+            "usearch-i8" => build_usearch(&data, &settings, usearch::ScalarKind::I8)?,
+            "hnsw_rs" => others::build_hnsw_rs(&data, &settings),
+            "instant-distance" => others::build_instant(&data, &settings),
+            other => bail!("unknown candidate {other}"),
+        };
+        let build = t.elapsed().as_secs_f64();
+        let grown = rss_bytes().saturating_sub(before) as f64 / (1 << 20) as f64;
+        let mut times = Vec::with_capacity(nq);
+        let mut found = 0usize;
+        for (q, want) in qs.rows().zip(&truth) {
+            let t = Instant::now();
+            let got = candidate.search(q, 10);
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+            found += got.iter().filter(|g| want.contains(g)).count();
+        }
+        times.sort_by(f64::total_cmp);
+        let recall = found as f64 / (truth.len() * 10) as f64;
+        println!(
+            "| {name} | {n} | {} / {} / {} | {recall:.4} | {build:.1} | {:.0} | {:.0} | {grown:.0} |",
+            settings.m,
+            settings.ef_construction,
+            settings.ef,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+        drop(candidate);
+    }
+    Ok(())
+}
