@@ -166,3 +166,51 @@ fn the_report_covers_topics_links_duplicates_and_documents() {
         "002 shares nothing verbatim:\n{stdout}"
     );
 }
+
+#[test]
+fn an_interrupted_index_run_resumes_from_its_journal() {
+    use insights::index::journal::{journal_path, Journal};
+    use insights::vectors::Embeddings;
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full.idx");
+    let index_cmd = |index: &Path| {
+        let mut cmd = insights();
+        cmd.arg("index").arg(seeds()).arg("-i").arg(index).arg("--json");
+        cmd
+    };
+    let (ok, _, err) = run(index_cmd(&full).arg("-q"));
+    assert!(ok, "{err}");
+    let reference = insights::index::store::load(&full).unwrap();
+    // What an interrupted run leaves: the journal of the first 20 distinct texts it embedded.
+    let mut seen = std::collections::HashSet::new();
+    let (mut hashes, mut vectors) = (Vec::new(), Embeddings::empty(reference.meta.dim));
+    for (h, row) in reference.hashes.iter().zip(reference.vectors.rows()) {
+        if hashes.len() < 20 && seen.insert(h) {
+            hashes.push(h.clone());
+            vectors.push(row);
+        }
+    }
+    let resumed = tmp.path().join("resumed.idx");
+    let journal = journal_path(&resumed);
+    let (mut writer, _) = Journal::open(&journal, &reference.meta.weights_sha256, reference.meta.dim).unwrap();
+    writer.append(&hashes, &vectors).unwrap();
+    drop(writer);
+
+    let (ok, out, err) = run(&mut index_cmd(&resumed));
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("resuming: 20 vectors kept from an interrupted run"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["embedded"], 13,
+        "only the 13 texts the journal lacks are embedded: {v}"
+    );
+    assert!(!journal.exists(), "the journal is removed once the index is written");
+    let index = insights::index::store::load(&resumed).unwrap();
+    assert_eq!(index.hashes, reference.hashes);
+    for (a, b) in index.vectors.rows().zip(reference.vectors.rows()) {
+        assert!(insights::vectors::dot(a, b) > 0.9999);
+    }
+}
