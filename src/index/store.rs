@@ -266,7 +266,7 @@ fn decode(path: &Path, reader: impl Read, len: u64) -> Result<Index, IndexError>
             .checked_add((count as u64).checked_mul(HASH_BYTES as u64)?)?;
         let vectors_start = hashes_end.checked_add(padding(hashes_end))?;
         let vectors = (count as u64).checked_mul(dim as u64)?.checked_mul(4)?;
-        Some(vectors_start.checked_add(vectors)?.checked_add(TRAILER as u64)?)
+        vectors_start.checked_add(vectors)?.checked_add(TRAILER as u64)
     })();
     if dim == 0 || sizes != Some(len) {
         return Err(match sizes {
