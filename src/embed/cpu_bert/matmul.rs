@@ -3,7 +3,10 @@
 /// `y = x · wᵀ` (or `y += x · wᵀ` when `accumulate`), with `x` [m × k], `w` [n × k] (a linear layer's weight as
 /// stored) and `y` [m × n], all row-major.
 pub fn linear(y: &mut [f32], x: &[f32], w: &[f32], m: usize, n: usize, k: usize, accumulate: bool) {
-    assert!(x.len() >= m * k && w.len() >= n * k && y.len() >= m * n, "linear: buffers too small");
+    assert!(
+        x.len() >= m * k && w.len() >= n * k && y.len() >= m * n,
+        "linear: buffers too small"
+    );
     if m == 0 || n == 0 {
         return;
     }

@@ -10,6 +10,8 @@ mod forward;
 pub mod isa;
 pub mod kernels;
 pub mod matmul;
+#[cfg(test)]
+mod tests;
 mod weights;
 
 use std::path::Path;
@@ -48,7 +50,10 @@ impl CpuBert {
     /// Why this forward cannot run `config`, or `None` when it can.
     pub fn unsupported_reason(config: &Config) -> Option<String> {
         if config.hidden_act != HiddenAct::Gelu {
-            return Some(format!("activation {:?} (the fast path runs erf GELU)", config.hidden_act));
+            return Some(format!(
+                "activation {:?} (the fast path runs erf GELU)",
+                config.hidden_act
+            ));
         }
         if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
             return Some("hidden size not a multiple of the head count".to_string());
@@ -64,7 +69,10 @@ impl CpuBert {
     /// [`CpuBert::unsupported_reason`] first) or a tensor is missing or misshapen.
     pub fn load(config: &Config, weights: &Path, name: &str) -> Result<Self, EmbedError> {
         if let Some(reason) = Self::unsupported_reason(config) {
-            return Err(EmbedError::config(weights, format!("the fast CPU forward cannot run {reason}")));
+            return Err(EmbedError::config(
+                weights,
+                format!("the fast CPU forward cannot run {reason}"),
+            ));
         }
         Ok(CpuBert {
             weights: Weights::load(config, weights, name)?,
@@ -110,7 +118,10 @@ impl CpuBert {
             )));
         }
         if let Some(id) = tokens.ids.iter().find(|&&id| id as usize >= self.vocab) {
-            return Err(bad(format!("token id {id} is outside the vocabulary of {}", self.vocab)));
+            return Err(bad(format!(
+                "token id {id} is outside the vocabulary of {}",
+                self.vocab
+            )));
         }
         if let Some(t) = tokens.type_ids.iter().find(|&&t| t as usize >= self.type_vocab) {
             return Err(bad(format!("token type {t} is outside the {} types", self.type_vocab)));

@@ -162,12 +162,15 @@ impl Weights {
                 word_view.shape(),
             ));
         }
-        let word = if DType::try_from(word_view.dtype()) .map_err(|e| reader.candle(e))? == DType::F32 {
+        let word = if DType::try_from(word_view.dtype()).map_err(|e| reader.candle(e))? == DType::F32 {
             WordTable::Mapped(word_name)
         } else {
             WordTable::Owned(reader.read("embeddings.word_embeddings.weight", &[config.vocab_size, h])?)
         };
-        let position = reader.read("embeddings.position_embeddings.weight", &[config.max_position_embeddings, h])?;
+        let position = reader.read(
+            "embeddings.position_embeddings.weight",
+            &[config.max_position_embeddings, h],
+        )?;
         let token_type = reader.read("embeddings.token_type_embeddings.weight", &[config.type_vocab_size, h])?;
         let embed_norm_g = reader.read("embeddings.LayerNorm.weight", &[h])?;
         let embed_norm_b = reader.read("embeddings.LayerNorm.bias", &[h])?;
