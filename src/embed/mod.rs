@@ -48,6 +48,9 @@ enum Encoder {
     Fast(CpuBert),
 }
 
+/// Texts tokenised at a time, which bounds the tokenizer's transient memory.
+const TOKENIZE_SLICE: usize = 512;
+
 /// How the embedder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbedOptions {
@@ -167,7 +170,12 @@ impl Embedder {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Embeddings, EmbedError> {
         let dim = self.dim();
-        let tokens = self.tokenizer.encode(texts)?;
+        // In slices: the tokenizer's full encodings (strings, offsets, masks) are several KB a text, and only the ids
+        // are kept.
+        let mut tokens = Vec::with_capacity(texts.len());
+        for slice in texts.chunks(TOKENIZE_SLICE) {
+            tokens.extend(self.tokenizer.encode(slice)?);
+        }
         // Longest first: the largest batch runs first (a memory problem shows at once), and each batch holds texts of
         // similar length. The sort is stable, so equal lengths keep input order.
         let mut order: Vec<usize> = (0..texts.len()).collect();

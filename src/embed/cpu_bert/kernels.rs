@@ -56,7 +56,7 @@ fn fmadd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
 fn exp_approx<const FMA: bool>(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
-    let x = x.max(-87.0).min(88.0);
+    let x = x.clamp(-87.0, 88.0);
     let n = fmadd::<FMA>(x, std::f32::consts::LOG2_E, 0.5).floor();
     let r = fmadd::<FMA>(n, -LN2_HI, x);
     let r = fmadd::<FMA>(n, -LN2_LO, r);

@@ -55,7 +55,7 @@ impl CpuBert {
                 config.hidden_act
             ));
         }
-        if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
+        if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
             return Some("hidden size not a multiple of the head count".to_string());
         }
         let head_dim = config.hidden_size / config.num_attention_heads;
