@@ -5,6 +5,7 @@
 //! L2-normalises. The embedder takes plain texts: it knows nothing of documents or insights.
 
 pub mod bert;
+pub mod cpu_bert;
 pub mod device;
 pub mod error;
 pub mod locate;
@@ -24,6 +25,7 @@ pub use pooling::{Pooling, SentenceConfig};
 
 use crate::vectors::{normalize_in_place, Embeddings};
 use bert::BertEncoder;
+use cpu_bert::CpuBert;
 use tokenize::TextTokenizer;
 
 /// The default batch size on the CPU. Measured with candle's BERT on 2 cores: 400 Debian passages embed at 42/s
@@ -32,6 +34,22 @@ use tokenize::TextTokenizer;
 pub const CPU_BATCH_SIZE: usize = 8;
 /// The default batch size on a GPU, where larger batches keep the device busy.
 pub const GPU_BATCH_SIZE: usize = 64;
+
+/// The environment variable that picks the CPU engine: `candle` forces candle's `BertModel`, `fast` requires the
+/// fast CPU forward ([`cpu_bert`]), and anything else (or nothing) uses the fast forward whenever it supports the
+/// model and the device is the CPU.
+pub const ENGINE_ENV: &str = "INSIGHTS_ENGINE";
+
+/// What runs the encoder.
+enum Encoder {
+    /// candle-transformers' `BertModel`, on any device, padded batches.
+    Candle(BertEncoder),
+    /// The packed-sequence CPU forward.
+    Fast(CpuBert),
+}
+
+/// Texts tokenised at a time, which bounds the tokenizer's transient memory.
+const TOKENIZE_SLICE: usize = 512;
 
 /// How the embedder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +72,7 @@ impl Default for EmbedOptions {
 
 /// A loaded sentence-embedding model.
 pub struct Embedder {
-    encoder: BertEncoder,
+    encoder: Encoder,
     tokenizer: TextTokenizer,
     sentence: SentenceConfig,
     batch_size: usize,
@@ -70,7 +88,24 @@ impl Embedder {
         let sentence = SentenceConfig::read(files, config.max_position_embeddings)?;
         let tokenizer = TextTokenizer::load(&files.tokenizer, sentence.max_seq_length)?;
         let device = opts.device.open()?;
-        let encoder = BertEncoder::load(&config, &files.weights, &device, &files.id)?;
+        let engine = std::env::var(ENGINE_ENV).unwrap_or_default().to_ascii_lowercase();
+        let fast_refusal = if !device.is_cpu() {
+            Some("the device is not the CPU".to_string())
+        } else {
+            CpuBert::unsupported_reason(&config)
+        };
+        let encoder = match (engine.as_str(), fast_refusal) {
+            ("candle", _) | (_, Some(_)) if engine != "fast" => {
+                Encoder::Candle(BertEncoder::load(&config, &files.weights, &device, &files.id)?)
+            }
+            (_, Some(reason)) => {
+                return Err(EmbedError::config(
+                    &files.config,
+                    format!("{ENGINE_ENV}=fast, but the fast CPU forward cannot run this model: {reason}"),
+                ))
+            }
+            (_, None) => Encoder::Fast(CpuBert::load(&config, &files.weights, &files.id)?),
+        };
         let weights_sha256 = match weights_sha256 {
             Some(sum) => sum,
             None => model_files::sha256_file(&files.weights)?,
@@ -94,7 +129,18 @@ impl Embedder {
 
     /// The dimension of the vectors.
     pub fn dim(&self) -> usize {
-        self.encoder.hidden_size()
+        match &self.encoder {
+            Encoder::Candle(e) => e.hidden_size(),
+            Encoder::Fast(e) => e.hidden_size(),
+        }
+    }
+
+    /// What runs the encoder: `candle`, or `fast-cpu (<instruction set>)`.
+    pub fn engine(&self) -> String {
+        match &self.encoder {
+            Encoder::Candle(_) => "candle".to_string(),
+            Encoder::Fast(e) => format!("fast-cpu ({})", e.isa().name()),
+        }
     }
 
     /// The model's name (repo id or folder).
@@ -124,16 +170,37 @@ impl Embedder {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Embeddings, EmbedError> {
         let dim = self.dim();
-        let tokens = self.tokenizer.encode(texts)?;
+        // In slices: the tokenizer's full encodings (strings, offsets, masks) are several KB a text, and only the ids
+        // are kept.
+        let mut tokens = Vec::with_capacity(texts.len());
+        for slice in texts.chunks(TOKENIZE_SLICE) {
+            tokens.extend(self.tokenizer.encode(slice)?);
+        }
         // Longest first: the largest batch runs first (a memory problem shows at once), and each batch holds texts of
         // similar length. The sort is stable, so equal lengths keep input order.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(tokens[i].ids.len()));
         let mut out = vec![0f32; texts.len() * dim];
         let mut done = 0;
+        let encoder = match &self.encoder {
+            Encoder::Candle(encoder) => encoder,
+            Encoder::Fast(fast) => {
+                let workers = rayon::current_num_threads();
+                fast.embed_pooled(&tokens, &order, self.sentence.pooling, workers, &mut |chunk, pooled| {
+                    for (row, &i) in pooled.chunks_exact(dim).zip(chunk) {
+                        let target = &mut out[i * dim..(i + 1) * dim];
+                        target.copy_from_slice(row);
+                        normalize_in_place(target);
+                    }
+                    done += chunk.len();
+                    progress(done, texts.len());
+                })?;
+                return Ok(Embeddings::from_flat(dim, out));
+            }
+        };
         for chunk in order.chunks(self.batch_size) {
             let batch: Vec<_> = chunk.iter().map(|&i| &tokens[i]).collect();
-            let pooled = self.forward_pooled(&batch)?;
+            let pooled = self.forward_pooled(encoder, &batch)?;
             for (row, &i) in pooled.chunks_exact(dim).zip(chunk) {
                 let target = &mut out[i * dim..(i + 1) * dim];
                 target.copy_from_slice(row);
@@ -145,8 +212,8 @@ impl Embedder {
         Ok(Embeddings::from_flat(dim, out))
     }
 
-    fn forward_pooled(&self, batch: &[&tokenize::TokenIds]) -> Result<Vec<f32>, EmbedError> {
-        let (hidden, mask) = self.encoder.forward(batch)?;
+    fn forward_pooled(&self, encoder: &BertEncoder, batch: &[&tokenize::TokenIds]) -> Result<Vec<f32>, EmbedError> {
+        let (hidden, mask) = encoder.forward(batch)?;
         let pooled = self
             .sentence
             .pooling
