@@ -76,7 +76,8 @@ pub struct ModelArgs {
     /// Where the model runs: auto, cpu, cuda[:N] or metal[:N] (GPUs need a build with that feature).
     #[arg(long, default_value = "auto", value_name = "DEVICE")]
     pub device: DeviceChoice,
-    /// Texts per forward pass [default: 8 on the CPU, 64 on a GPU].
+    /// Texts per forward pass on a GPU, or with candle's engine (INSIGHTS_ENGINE=candle) [default: 8 on the CPU,
+    /// 64 on a GPU]. The CPU's own engine packs texts into chunks of 2,048 word pieces instead, with no padding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub batch_size: Option<u32>,
     /// No progress messages on stderr.
