@@ -23,6 +23,7 @@ pub mod error;
 pub mod index;
 pub mod insight;
 pub mod report;
+pub mod rng;
 pub mod vectors;
 
 pub use error::{Error, Result};

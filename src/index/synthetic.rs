@@ -14,6 +14,7 @@
 
 use rayon::prelude::*;
 
+use crate::rng::Rng;
 use crate::vectors::{normalize_in_place, Embeddings};
 
 /// What to generate.
@@ -48,43 +49,6 @@ impl SyntheticSpec {
             noise: 0.3,
             seed,
         }
-    }
-}
-
-/// A small, fast, seedable random stream (SplitMix64): enough for test data, not for anything secret.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A stream from a seed.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    /// A standard normal number (Box-Muller).
-    pub fn normal(&mut self) -> f32 {
-        let u = 1.0 - self.uniform();
-        let v = self.uniform();
-        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
     }
 }
 

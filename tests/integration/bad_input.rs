@@ -65,7 +65,7 @@ fn bad_index_files_are_named_and_never_overwritten() {
 
     let stderr = fails(d, &["clusters", "-i", "truncated.idx"]);
     assert!(
-        stderr.contains("truncated.idx: the index file is truncated or damaged"),
+        stderr.contains("truncated.idx: truncated index file; rebuild it with `insights index`"),
         "{stderr}"
     );
     let stderr = fails(d, &["clusters", "-i", "notes.txt"]);

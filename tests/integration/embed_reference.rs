@@ -54,7 +54,7 @@ fn every_reference_text_in_one_call() {
 fn shuffled_mixed_length_batches_of_seven() {
     let refs = references();
     let mut order: Vec<usize> = (0..refs.len()).collect();
-    SplitMix(7).shuffle(&mut order);
+    SplitMix::new(7).shuffle(&mut order);
     let shuffled: Vec<&Reference> = order.iter().map(|&i| &refs[i]).collect();
     let model = embedder(7);
     // Within one call (the embedder forms batches of 7 from length-sorted texts) ...

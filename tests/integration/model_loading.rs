@@ -23,13 +23,13 @@ const WORDS: [&str; 12] = [
 
 fn random(rng: &mut SplitMix, shape: &[usize]) -> Tensor {
     let n: usize = shape.iter().product();
-    let data: Vec<f32> = (0..n).map(|_| (rng.next() % 2001) as f32 / 1000.0 - 1.0).collect();
+    let data: Vec<f32> = (0..n).map(|_| (rng.next_u64() % 2001) as f32 / 1000.0 - 1.0).collect();
     Tensor::from_vec(data, shape, &Device::Cpu).unwrap()
 }
 
 /// The weights of a one-layer BERT with random values (seeded), named as Hugging Face names them.
 fn tiny_weights(prefix: &str) -> HashMap<String, Tensor> {
-    let mut rng = SplitMix(42);
+    let mut rng = SplitMix::new(42);
     let mut w = HashMap::new();
     let mut put = |name: &str, shape: &[usize], rng: &mut SplitMix| {
         w.insert(format!("{prefix}{name}"), random(rng, shape));
