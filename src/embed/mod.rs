@@ -182,25 +182,8 @@ impl Embedder {
         order.sort_by_key(|&i| std::cmp::Reverse(tokens[i].ids.len()));
         let mut out = vec![0f32; texts.len() * dim];
         let mut done = 0;
-        let encoder = match &self.encoder {
-            Encoder::Candle(encoder) => encoder,
-            Encoder::Fast(fast) => {
-                let workers = rayon::current_num_threads();
-                fast.embed_pooled(&tokens, &order, self.sentence.pooling, workers, &mut |chunk, pooled| {
-                    for (row, &i) in pooled.chunks_exact(dim).zip(chunk) {
-                        let target = &mut out[i * dim..(i + 1) * dim];
-                        target.copy_from_slice(row);
-                        normalize_in_place(target);
-                    }
-                    done += chunk.len();
-                    progress(done, texts.len());
-                })?;
-                return Ok(Embeddings::from_flat(dim, out));
-            }
-        };
-        for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<_> = chunk.iter().map(|&i| &tokens[i]).collect();
-            let pooled = self.forward_pooled(encoder, &batch)?;
+        // Pooled rows of the texts `chunk` names go to their input positions, normalised; then progress is told.
+        let mut place = |chunk: &[usize], pooled: &[f32]| {
             for (row, &i) in pooled.chunks_exact(dim).zip(chunk) {
                 let target = &mut out[i * dim..(i + 1) * dim];
                 target.copy_from_slice(row);
@@ -208,6 +191,21 @@ impl Embedder {
             }
             done += chunk.len();
             progress(done, texts.len());
+        };
+        let encoder = match &self.encoder {
+            Encoder::Candle(encoder) => encoder,
+            Encoder::Fast(fast) => {
+                let workers = rayon::current_num_threads();
+                fast.embed_pooled(&tokens, &order, self.sentence.pooling, workers, &mut |chunk, pooled| {
+                    place(chunk, pooled);
+                })?;
+                return Ok(Embeddings::from_flat(dim, out));
+            }
+        };
+        for chunk in order.chunks(self.batch_size) {
+            let batch: Vec<_> = chunk.iter().map(|&i| &tokens[i]).collect();
+            let pooled = self.forward_pooled(encoder, &batch)?;
+            place(chunk, &pooled);
         }
         Ok(Embeddings::from_flat(dim, out))
     }

@@ -221,12 +221,23 @@ pub fn sha256_file(path: &Path) -> Result<String, EmbedError> {
 
 /// Lowercase hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one stamp file in a stamp folder.
+    fn only_file(dir: &Path) -> PathBuf {
+        fs::read_dir(dir).unwrap().next().unwrap().unwrap().path()
+    }
 
     #[test]
     fn a_stamp_spares_rehashing_until_the_file_changes() {
@@ -237,12 +248,7 @@ mod tests {
         let first = stamps.sha256(&file).unwrap();
         assert_eq!(first, sha256_file(&file).unwrap());
         // Overwrite the remembered sum: an unchanged file is then taken at its stamp's word.
-        let stamp = fs::read_dir(dir.path().join("stamps"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let stamp = only_file(&dir.path().join("stamps"));
         let text = fs::read_to_string(&stamp).unwrap();
         let forged = format!("{} {}\n", text.trim_end().rsplit_once(' ').unwrap().0, "ab".repeat(32));
         fs::write(&stamp, forged).unwrap();
@@ -262,12 +268,7 @@ mod tests {
         fs::write(&file, b"x").unwrap();
         let stamps = ChecksumStamps::in_dir(dir.path().join("s"));
         stamps.sha256(&file).unwrap();
-        let stamp = fs::read_dir(dir.path().join("s"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let stamp = only_file(&dir.path().join("s"));
         fs::write(&stamp, "garbage").unwrap();
         assert_eq!(stamps.sha256(&file).unwrap(), sha256_file(&file).unwrap());
     }

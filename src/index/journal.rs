@@ -9,7 +9,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{hex_hash, parse_hex_hash, IndexError};
+use super::{get_f32s, parse_hex_hash, put_f32s, IndexError};
+use crate::embed::model_files::hex;
 use crate::vectors::Embeddings;
 
 /// The first bytes of a journal file.
@@ -64,14 +65,12 @@ impl Journal {
                 let mut record = vec![0u8; 16 + dim * 4 + 4];
                 while input.read_exact(&mut record).is_ok() {
                     let (body, crc) = record.split_at(record.len() - 4);
-                    let vector: Vec<f32> = body[16..]
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect();
+                    let mut vector = vec![0f32; dim];
+                    get_f32s(&body[16..], &mut vector);
                     if crc32fast::hash(body).to_le_bytes() != crc || vector.iter().any(|x| !x.is_finite()) {
                         break;
                     }
-                    recovered.hashes.push(hex_hash(&body[..16]));
+                    recovered.hashes.push(hex(&body[..16]));
                     recovered.vectors.push(&vector);
                     keep += record.len() as u64;
                 }
@@ -124,7 +123,7 @@ impl Journal {
         for (h, row) in hashes.iter().zip(vectors.rows()) {
             let start = block.len();
             block.extend_from_slice(&parse_hex_hash(h).ok_or_else(|| invalid(format!("invalid text hash {h:?}")))?);
-            block.extend(row.iter().flat_map(|x| x.to_le_bytes()));
+            put_f32s(&mut block, row);
             let crc = crc32fast::hash(&block[start..]);
             block.extend_from_slice(&crc.to_le_bytes());
         }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::embed::model_files::hex;
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
@@ -109,18 +110,19 @@ pub struct VectorSource<'a> {
 
 /// The content hash of a text: the first 16 bytes of its sha256, in hex.
 pub fn text_hash(text: &str) -> String {
-    hex_hash(&Sha256::digest(text.as_bytes())[..16])
+    hex(&Sha256::digest(text.as_bytes())[..16])
 }
 
-/// Lowercase hex of some bytes.
-fn hex_hash(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
+/// Bytes of little-endian f32s, appended to `out` (the index file's and the journal's vector encoding).
+fn put_f32s(out: &mut Vec<u8>, values: &[f32]) {
+    out.extend(values.iter().flat_map(|x| x.to_le_bytes()));
+}
+
+/// Little-endian f32s from bytes (`bytes.len()` must be `4 × out.len()`).
+fn get_f32s(bytes: &[u8], out: &mut [f32]) {
+    for (x, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+        *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     }
-    out
 }
 
 /// The 16 bytes of a [`text_hash`]; `None` when `hash` is not 32 hex digits.

@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{hex_hash, parse_hex_hash, Index};
+use super::{get_f32s, parse_hex_hash, put_f32s, Index};
 use super::{IndexError, IndexMeta};
+use crate::embed::model_files::hex;
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
@@ -186,7 +187,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         let mut block = Vec::with_capacity(64 * 1024);
         for chunk in index.vectors.as_flat().chunks(16 * 1024) {
             block.clear();
-            block.extend(chunk.iter().flat_map(|x| x.to_le_bytes()));
+            put_f32s(&mut block, chunk);
             out.put(&block)?;
         }
         let crc = out.crc.clone().finalize();
@@ -286,9 +287,7 @@ fn decode(path: &Path, reader: impl Read, len: u64) -> Result<Index, IndexError>
         for chunk in data.chunks_mut(16 * 1024) {
             let bytes = &mut block[..chunk.len() * 4];
             input.take(bytes).map_err(read_err)?;
-            for (x, b) in chunk.iter_mut().zip(bytes.chunks_exact(4)) {
-                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            }
+            get_f32s(bytes, chunk);
         }
     }
     let mut trailer = [0u8; TRAILER];
@@ -306,7 +305,7 @@ fn decode(path: &Path, reader: impl Read, len: u64) -> Result<Index, IndexError>
     Ok(Index {
         meta: header.meta,
         insights,
-        hashes: hashes.chunks_exact(HASH_BYTES).map(hex_hash).collect(),
+        hashes: hashes.chunks_exact(HASH_BYTES).map(hex).collect(),
         vectors: Embeddings::from_flat(dim, data),
     })
 }
