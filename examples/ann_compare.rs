@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! cargo run --release --features ann-compare --example ann_compare -- [--n 100000] [--queries 1000] [--seed 7]
-//!     [--only usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64] [--m 16]
+//!     [--only insights,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64]
+//!     [--m 16]
 //! ```
+//!
+//! Without `--features ann-compare` only `insights` (this crate's own graph, `insights::index::ann`) is built, and
+//! none of the other crates is compiled. Its memory is the graph alone: it searches the caller's vectors in place.
 //!
 //! Every candidate gets the same graph settings (M neighbours per node, efConstruction, efSearch) and is built with
 //! all cores (rayon's pool; set `RAYON_NUM_THREADS`). Queries run one at a time on one thread, as `similar` does.
@@ -15,6 +19,7 @@
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+#[cfg(feature = "ann-compare")]
 use rayon::prelude::*;
 
 use insights::index::synthetic::{generate, queries, SyntheticSpec};
@@ -32,8 +37,44 @@ trait Candidate {
     fn search(&self, query: &[f32], k: usize) -> Vec<usize>;
 }
 
+struct Own<'a>(insights::index::ann::Hnsw, &'a Embeddings, usize);
+
+impl Candidate for Own<'_> {
+    fn search(&self, query: &[f32], k: usize) -> Vec<usize> {
+        let nodes = own_nodes(self.1);
+        self.0
+            .search(&nodes, query, self.2.max(k))
+            .into_iter()
+            .take(k)
+            .map(|s| s.node as usize)
+            .collect()
+    }
+}
+
+fn own_nodes(data: &Embeddings) -> insights::index::ann::NodeVectors<'_> {
+    insights::index::ann::NodeVectors {
+        flat: data.as_flat(),
+        dim: data.dim(),
+        rows: None,
+        dot: insights::vectors::fast_dot(),
+    }
+}
+
+fn build_own<'a>(data: &'a Embeddings, s: &Settings) -> Box<dyn Candidate + 'a> {
+    let options = insights::index::ann::AnnOptions {
+        m: s.m,
+        ef_construction: s.ef_construction,
+        ef_search: s.ef,
+        seed: 42,
+    };
+    let hnsw = insights::index::ann::Hnsw::build(&own_nodes(data), (0..data.len() as u64).collect(), options, &|_| {});
+    Box::new(Own(hnsw, data, s.ef))
+}
+
+#[cfg(feature = "ann-compare")]
 struct Usearch(usearch::Index);
 
+#[cfg(feature = "ann-compare")]
 impl Candidate for Usearch {
     fn search(&self, query: &[f32], k: usize) -> Vec<usize> {
         self.0
@@ -43,6 +84,7 @@ impl Candidate for Usearch {
     }
 }
 
+#[cfg(feature = "ann-compare")]
 fn build_usearch(data: &Embeddings, s: &Settings, quantization: usearch::ScalarKind) -> Result<Box<dyn Candidate>> {
     let options = usearch::IndexOptions {
         dimensions: data.dim(),
@@ -61,6 +103,7 @@ fn build_usearch(data: &Embeddings, s: &Settings, quantization: usearch::ScalarK
     Ok(Box::new(Usearch(index)))
 }
 
+#[cfg(feature = "ann-compare")]
 mod others {
     use super::*;
     use hnsw_rs::prelude::{DistDot, Hnsw};
@@ -154,7 +197,12 @@ fn main() -> Result<()> {
     let only: String = arg(
         &args,
         "--only",
-        "usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance".to_string(),
+        if cfg!(feature = "ann-compare") {
+            "insights,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance"
+        } else {
+            "insights"
+        }
+        .to_string(),
     )?;
     let spec = SyntheticSpec::new(n, seed);
     let t = Instant::now();
@@ -174,13 +222,19 @@ fn main() -> Result<()> {
     for name in only.split(',') {
         let before = rss_bytes();
         let t = Instant::now();
-        let candidate: Box<dyn Candidate> = match name {
+        let candidate: Box<dyn Candidate + '_> = match name {
+            "insights" => build_own(&data, &settings),
+            #[cfg(feature = "ann-compare")]
             "usearch" => build_usearch(&data, &settings, usearch::ScalarKind::F32)?,
+            #[cfg(feature = "ann-compare")]
             "usearch-f16" => build_usearch(&data, &settings, usearch::ScalarKind::F16)?,
+            #[cfg(feature = "ann-compare")]
             "usearch-i8" => build_usearch(&data, &settings, usearch::ScalarKind::I8)?,
+            #[cfg(feature = "ann-compare")]
             "hnsw_rs" => others::build_hnsw_rs(&data, &settings),
+            #[cfg(feature = "ann-compare")]
             "instant-distance" => others::build_instant(&data, &settings),
-            other => bail!("unknown candidate {other}"),
+            other => bail!("unknown candidate {other} (the other crates need --features ann-compare)"),
         };
         let build = t.elapsed().as_secs_f64();
         let grown = rss_bytes().saturating_sub(before) as f64 / (1 << 20) as f64;

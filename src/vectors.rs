@@ -139,6 +139,58 @@ pub fn dots(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
     dots_portable(rows, dim, x, out)
 }
 
+/// The dot product with four independent 16-lane sums, for one-at-a-time use: about four times the throughput of
+/// [`dot`] on long vectors, summed in another order (the last bits can differ from [`dot`]'s).
+#[inline(always)]
+fn dot_four_sums(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [[0.0f32; 16]; 4];
+    let (ca, cb) = (a.chunks_exact(64), b.chunks_exact(64));
+    let tail = dot(ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for (s, sum) in acc.iter_mut().enumerate() {
+            for l in 0..16 {
+                sum[l] += x[s * 16 + l] * y[s * 16 + l];
+            }
+        }
+    }
+    let mut total = [0.0f32; 16];
+    for l in 0..16 {
+        total[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+    }
+    dot(&total, &[1.0; 16]) + tail
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn dot_avx512(a: &[f32], b: &[f32]) -> f32 {
+    dot_four_sums(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    dot_four_sums(a, b)
+}
+
+/// The fastest dot product this processor has, for loops that take one dot product at a time, such as graph
+/// search. Its last bits can differ from [`dot`]'s (another order of summation); a score shown to a person should
+/// come from [`dot`] or [`dots`].
+pub fn fast_dot() -> fn(&[f32], &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the processor supports AVX-512F, checked just above; the function only reads slices.
+            return |a, b| unsafe { dot_avx512(a, b) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: as above, for AVX2 and FMA.
+            return |a, b| unsafe { dot_avx2(a, b) };
+        }
+    }
+    dot_four_sums
+}
+
 /// Scales `v` to unit L2 norm in place; a zero vector is left as it is.
 pub fn normalize_in_place(v: &mut [f32]) {
     let norm = dot(v, v).sqrt();
@@ -174,6 +226,18 @@ mod tests {
         dots(&rows, 19, &a, &mut out);
         for (r, o) in rows.chunks_exact(19).zip(out) {
             assert_eq!(dot(r, &a), o);
+        }
+    }
+
+    #[test]
+    fn fast_dot_agrees_with_dot_to_rounding() {
+        let fast = fast_dot();
+        for len in [1, 16, 64, 100, 384, 385] {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            assert!((fast(&a, &b) as f64 - exact).abs() < 1e-4, "length {len}");
+            assert!((dot_four_sums(&a, &b) - fast(&a, &b)).abs() < 1e-5, "length {len}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The vector index: insights with their vectors and the model that made them, exact top-k search, and a file
 //! format that is written atomically and checked on reading.
 
+pub mod ann;
 pub mod cache;
 pub mod exact;
 pub mod journal;

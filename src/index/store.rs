@@ -26,7 +26,7 @@ use crate::vectors::Embeddings;
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-IDX";
 /// The version of the layout this build writes and reads.
 pub const FORMAT_VERSION: u32 = 2;
-const ALIGN: usize = 64;
+pub(crate) const ALIGN: usize = 64;
 const PREFIX: usize = 12 + 4 + 8;
 const TRAILER: usize = 4;
 /// Bytes of one stored text hash.
@@ -52,22 +52,28 @@ fn truncated(path: &Path) -> IndexError {
     format_err(path, "truncated index file; rebuild it with `insights index`")
 }
 
-fn padding(offset: u64) -> u64 {
+pub(crate) fn padding(offset: u64) -> u64 {
     (ALIGN as u64 - offset % ALIGN as u64) % ALIGN as u64
 }
 
 /// A writer that keeps the CRC-32 of what passed through it.
-struct CrcWriter<W> {
+pub(crate) struct CrcWriter<W> {
     inner: W,
     crc: crc32fast::Hasher,
     written: u64,
 }
 
 impl<W: Write> CrcWriter<W> {
-    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    /// Writes `bytes`.
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.crc.update(bytes);
         self.written += bytes.len() as u64;
         self.inner.write_all(bytes)
+    }
+
+    /// Writes zeros up to the next multiple of 64 bytes, where the next section starts.
+    pub(crate) fn pad(&mut self) -> std::io::Result<()> {
+        self.put(&[0u8; ALIGN][..padding(self.written) as usize])
     }
 }
 
@@ -140,10 +146,6 @@ fn read_insights(mut bytes: &[u8], count: usize) -> Option<Vec<Insight>> {
 /// Writes `index` to `path` atomically: a temporary file beside it is written, flushed and renamed over `path`, so
 /// `path` is either the old file or the whole new one, never half of one.
 pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
-    let io = |p: &Path, source| IndexError::Io {
-        path: p.to_path_buf(),
-        source,
-    };
     let mut insights = Vec::new();
     for insight in &index.insights {
         write_insight(&mut insights, insight);
@@ -167,34 +169,50 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
     };
     let header = serde_json::to_vec(&header).map_err(|e| format_err(path, e.to_string()))?;
 
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    }
-    let tmp = temp_path(path);
-    let write = || -> std::io::Result<()> {
-        let mut out = CrcWriter {
-            inner: BufWriter::with_capacity(1 << 20, File::create(&tmp)?),
-            crc: crc32fast::Hasher::new(),
-            written: 0,
-        };
+    write_atomically(path, |out| {
         out.put(MAGIC)?;
         out.put(&FORMAT_VERSION.to_le_bytes())?;
         out.put(&(header.len() as u64).to_le_bytes())?;
         out.put(&header)?;
         out.put(&insights)?;
         out.put(&hashes)?;
-        out.put(&vec![0u8; padding(out.written) as usize])?;
+        out.pad()?;
         let mut block = Vec::with_capacity(64 * 1024);
         for chunk in index.vectors.as_flat().chunks(16 * 1024) {
             block.clear();
             put_f32s(&mut block, chunk);
             out.put(&block)?;
         }
+        Ok(())
+    })
+}
+
+/// Writes a file atomically: `write` fills a temporary file beside `path`, a CRC-32 of all it wrote is appended,
+/// and the file is flushed and renamed over `path`, so `path` is either the old file or the whole new one.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut CrcWriter<BufWriter<File>>) -> std::io::Result<()>,
+) -> Result<(), IndexError> {
+    let io = |p: &Path, source| IndexError::Io {
+        path: p.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    }
+    let tmp = temp_path(path);
+    let run = || -> std::io::Result<()> {
+        let mut out = CrcWriter {
+            inner: BufWriter::with_capacity(1 << 20, File::create(&tmp)?),
+            crc: crc32fast::Hasher::new(),
+            written: 0,
+        };
+        write(&mut out)?;
         let crc = out.crc.clone().finalize();
         out.inner.write_all(&crc.to_le_bytes())?;
         out.inner.into_inner().map_err(|e| e.into_error())?.sync_all()
     };
-    if let Err(e) = write().and_then(|()| fs::rename(&tmp, path)) {
+    if let Err(e) = run().and_then(|()| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);
         return Err(io(path, e));
     }

@@ -1,0 +1,155 @@
+//! The approximate nearest-neighbour index: a hierarchical navigable small-world graph (HNSW, Malkov & Yashunin
+//! 2016) over unit vectors, scored by dot product (cosine).
+//!
+//! Written for this crate rather than taken from one (see the README's comparison with usearch, hnsw_rs and
+//! instant-distance): it is pure Rust, builds deterministically (the same vectors give the same graph on any number
+//! of threads, see [`build`]), keeps its nodes keyed so it can follow a re-indexed corpus without a rebuild
+//! ([`update`]), and its file is mapped into memory rather than read ([`file`]). It holds no vectors of its own: node
+//! `i` is row `i` of the vectors it is searched with.
+
+pub mod build;
+pub mod file;
+pub mod graph;
+pub mod search;
+pub mod update;
+
+#[cfg(test)]
+mod tests;
+
+use graph::{Graph, Words};
+pub use search::{NodeVectors, Scored};
+
+/// Settings of the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnnOptions {
+    /// Neighbours kept per node in the upper levels (twice this at level 0). Default 16.
+    pub m: usize,
+    /// Beam width while linking: wider builds slower and finds better neighbours. Default 128.
+    pub ef_construction: usize,
+    /// Beam width of a search (at least the number of results asked for): wider is slower and more exact.
+    /// Default 64.
+    pub ef_search: usize,
+    /// Seed of the node levels. Default 42.
+    pub seed: u64,
+}
+
+impl Default for AnnOptions {
+    fn default() -> Self {
+        Self {
+            m: 16,
+            ef_construction: 128,
+            ef_search: 64,
+            seed: 42,
+        }
+    }
+}
+
+/// What an update of the graph did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpdateStats {
+    /// Nodes linked in now.
+    pub added: usize,
+    /// Nodes cut out.
+    pub removed: usize,
+    /// True when the graph was built again from nothing (too much had changed, or there was none).
+    pub rebuilt: bool,
+}
+
+/// An HNSW graph over keyed nodes.
+#[derive(Debug, Clone)]
+pub struct Hnsw {
+    /// The graph.
+    pub graph: Graph,
+    /// The key of each node (for an index: the first 8 bytes of the text hash).
+    pub keys: Words<u64>,
+    /// The dimension of the vectors it was built on.
+    pub dim: usize,
+    /// The settings it was built with (`ef_search` is a default for searches, not part of the graph).
+    pub options: AnnOptions,
+}
+
+impl Hnsw {
+    /// Builds the graph of nodes `keys` whose vectors are `vectors` (node `i` → `vectors.get(i)`); `progress` gets
+    /// the number of nodes linked so far.
+    pub fn build(
+        vectors: &NodeVectors,
+        keys: Vec<u64>,
+        options: AnnOptions,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Hnsw {
+        let levels: Vec<u8> = keys
+            .iter()
+            .map(|&k| build::level_of(k, options.seed, options.m))
+            .collect();
+        let mut graph = Graph::new(levels, options.m);
+        let nodes: Vec<u32> = (0..keys.len() as u32).collect();
+        build::link(&mut graph, vectors, &nodes, options.ef_construction, 0, progress);
+        Hnsw {
+            graph,
+            keys: Words::Owned(keys),
+            dim: vectors.dim,
+            options,
+        }
+    }
+
+    /// The number of nodes.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the graph has no node.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The `ef` (at least 1) nodes closest to `query` that the search finds, best first.
+    pub fn search(&self, vectors: &NodeVectors, query: &[f32], ef: usize) -> Vec<Scored> {
+        search::search(&self.graph, vectors, query, ef)
+    }
+
+    /// The graph over `keys` (whose vectors are now `vectors`), made from this one: kept nodes keep their links, gone
+    /// ones are cut out, new ones are linked in. Rebuilds when more than a quarter of the nodes are gone or the
+    /// dimension changed.
+    pub fn update(
+        &self,
+        vectors: &NodeVectors,
+        keys: Vec<u64>,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> (Hnsw, UpdateStats) {
+        let carried = if self.dim == vectors.dim {
+            update::carry_over(&self.graph, &self.keys, &keys, vectors, self.options.seed)
+        } else {
+            None
+        };
+        let Some((mut graph, fresh)) = carried else {
+            let added = keys.len();
+            let stats = UpdateStats {
+                added,
+                removed: self.len(),
+                rebuilt: true,
+            };
+            return (Hnsw::build(vectors, keys, self.options, progress), stats);
+        };
+        let kept = keys.len() - fresh.len();
+        build::link(
+            &mut graph,
+            vectors,
+            &fresh,
+            self.options.ef_construction,
+            kept,
+            progress,
+        );
+        let stats = UpdateStats {
+            added: fresh.len(),
+            removed: self.len() - kept,
+            rebuilt: false,
+        };
+        let hnsw = Hnsw {
+            graph,
+            keys: Words::Owned(keys),
+            dim: vectors.dim,
+            options: self.options,
+        };
+        (hnsw, stats)
+    }
+}
