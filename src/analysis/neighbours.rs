@@ -2,16 +2,17 @@
 
 use rayon::prelude::*;
 
-use crate::index::{top_k, Hit, Index};
+use crate::index::{Hit, Index, Nearest};
 
-/// For each insight, its at most `k` nearest insights from other documents with score ≥ `min_score`, best first.
-pub fn cross_document_neighbours(index: &Index, k: usize, min_score: f32) -> Vec<Vec<Hit>> {
+/// For each insight, its at most `k` nearest insights from other documents with score ≥ `min_score`, best first,
+/// found by `nearest` (one search per insight: n searches, never an n×n matrix).
+pub fn cross_document_neighbours(index: &Index, nearest: &Nearest, k: usize, min_score: f32) -> Vec<Vec<Hit>> {
     let doc_of = index.document_ids();
     (0..index.len())
         .into_par_iter()
         .map(|i| {
             let keep = |j: usize| doc_of[j] != doc_of[i];
-            let mut hits = top_k(&index.vectors, index.vectors.row(i), k, &keep);
+            let mut hits = nearest.top_k(index.vectors.row(i), k, &keep);
             hits.retain(|h| h.score >= min_score);
             hits
         })
@@ -81,7 +82,7 @@ mod tests {
             &["a", "a", "b", "c"],
             &[[1.0, 0.0], [1.0, 0.01], [1.0, 0.1], [0.0, 1.0]],
         );
-        let n = cross_document_neighbours(&index, 5, 0.5);
+        let n = cross_document_neighbours(&index, &Nearest::Exact(&index.vectors), 5, 0.5);
         assert_eq!(
             n[0].iter().map(|h| h.index).collect::<Vec<_>>(),
             vec![2],

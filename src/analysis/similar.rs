@@ -1,6 +1,6 @@
 //! Queries: the insights closest to a new statement, and whether it has been said before.
 
-use crate::index::{top_k, Hit, Index};
+use crate::index::{Hit, Index, Nearest};
 
 /// The score at or above which a statement counts as said before by an indexed insight.
 ///
@@ -35,11 +35,11 @@ pub struct Similar {
     pub verdict: Verdict,
 }
 
-/// The `k` distinct texts closest to `query` (a unit vector) with score ≥ `min_score`, copies of a text folded into
-/// its first occurrence, and the verdict against `said_before` (normally [`SAID_BEFORE_MIN_SCORE`]).
-pub fn similar(index: &Index, query: &[f32], k: usize, min_score: f32, said_before: f32) -> Similar {
+/// The `k` distinct texts closest to `query` (a unit vector) with score ≥ `min_score`, found by `nearest`, copies of a
+/// text folded into its first occurrence, and the verdict against `said_before` (normally [`SAID_BEFORE_MIN_SCORE`]).
+pub fn similar(index: &Index, nearest: &Nearest, query: &[f32], k: usize, min_score: f32, said_before: f32) -> Similar {
     // Copies share a vector, so fetching a few extra candidates leaves k distinct texts in all but extreme cases.
-    let best = top_k(&index.vectors, query, k.max(1).saturating_mul(4), &|_| true);
+    let best = nearest.top_k(query, k.max(1).saturating_mul(4), &|_| true);
     let mut hits: Vec<SimilarHit> = Vec::new();
     let mut slot_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for hit in best.iter().filter(|h| h.score >= min_score) {

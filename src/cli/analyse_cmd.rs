@@ -12,6 +12,7 @@ use insights::analysis::topics::{topics, Topic};
 use insights::index::{Hit, Index};
 use insights::report::{json, text, Report};
 
+use super::approximate::Searches;
 use super::corpus::CorpusArgs;
 use super::output::emit;
 
@@ -135,7 +136,7 @@ fn duplicate_groups(index: &Index, neighbours: &[Vec<Hit>], paraphrase_min_score
 
 /// Runs `insights clusters`.
 pub fn clusters(args: &ClustersArgs) -> Result<()> {
-    let corpus = args.corpus.open(false)?;
+    let corpus = args.corpus.open(false, Searches::None)?;
     let index = &corpus.index;
     let (topics, unclustered, k_choice) = clustered(index, args.k, args.seed, args.keywords);
     emit(
@@ -147,9 +148,9 @@ pub fn clusters(args: &ClustersArgs) -> Result<()> {
 
 /// Runs `insights neighbors`.
 pub fn neighbors(args: &NeighborsArgs) -> Result<()> {
-    let corpus = args.corpus.open(false)?;
+    let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
-    let neighbours = cross_document_neighbours(index, args.k, args.min_score);
+    let neighbours = cross_document_neighbours(index, &corpus.nearest(), args.k, args.min_score);
     emit(
         args.json,
         || json::neighbours(index, &neighbours, args.min_score),
@@ -159,9 +160,9 @@ pub fn neighbors(args: &NeighborsArgs) -> Result<()> {
 
 /// Runs `insights duplicates`.
 pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
-    let corpus = args.corpus.open(false)?;
+    let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
-    let neighbours = cross_document_neighbours(index, CANDIDATES, CANDIDATE_MIN_SCORE);
+    let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let groups = duplicate_groups(index, &neighbours, args.paraphrase_min_score);
     emit(
         args.json,
@@ -172,10 +173,10 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
 
 /// Runs `insights report`.
 pub fn report(args: &ReportArgs) -> Result<()> {
-    let corpus = args.corpus.open(false)?;
+    let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
     let (topics, unclustered, k_choice) = clustered(index, args.k, 42, 6);
-    let neighbours = cross_document_neighbours(index, CANDIDATES, CANDIDATE_MIN_SCORE);
+    let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let groups = duplicate_groups(index, &neighbours, DuplicateOptions::default().paraphrase_min_score);
     // Copies of one insight are shown as duplicates: links are between distinct points, each pair of points once.
     let mut canonical: Vec<usize> = (0..index.len()).collect();

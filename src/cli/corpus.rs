@@ -9,11 +9,12 @@ use clap::{Args, ValueEnum};
 use insights::document::read_inputs;
 use insights::embed::Embedder;
 use insights::index::journal::Journal;
-use insights::index::{cache, store, text_hash, BuildStats, Index, IndexMeta, VectorSource};
+use insights::index::{cache, store, text_hash, BuildStats, Index, IndexMeta, Nearest, VectorSource};
 use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
 use insights::vectors::Embeddings;
 use insights::Insight;
 
+use super::approximate::{self, AnnChoice, Approximate, Searches};
 use super::progress::Progress;
 use super::ModelArgs;
 
@@ -81,6 +82,11 @@ pub struct CorpusArgs {
     pub split: SplitArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Nearest-neighbour search: `auto` is approximate from 20,000 distinct texts (with an up-to-date FILE.ann from
+    /// `insights index`, or built in memory for neighbors, duplicates and report) and exact below; `on` always
+    /// approximate; `off` always exact.
+    #[arg(long, value_enum, default_value_t = AnnChoice::Auto, value_name = "WHEN")]
+    pub ann: AnnChoice,
 }
 
 /// An index ready for analysis, and the model when one was loaded.
@@ -89,12 +95,30 @@ pub struct Corpus {
     pub index: Index,
     /// The model, if loaded (always when PATHS were indexed; with --index only when asked for).
     pub embedder: Option<Embedder>,
+    /// The approximate index, when searches go through one.
+    pub approximate: Option<Approximate>,
+}
+
+impl Corpus {
+    /// How this corpus is searched: through its approximate index when it has one, else exactly.
+    pub fn nearest(&self) -> Nearest<'_> {
+        match &self.approximate {
+            Some((hnsw, texts)) => Nearest::Approximate {
+                vectors: &self.index.vectors,
+                hnsw,
+                texts,
+                ef: hnsw.options.ef_search,
+            },
+            None => Nearest::Exact(&self.index.vectors),
+        }
+    }
 }
 
 impl CorpusArgs {
     /// The corpus: PATHS indexed now (reusing cached vectors), or the saved index; `need_model` loads the model
-    /// for a saved index too (to embed queries), checked against the model that made the index.
-    pub fn open(&self, need_model: bool) -> Result<Corpus> {
+    /// for a saved index too (to embed queries), checked against the model that made the index; `searches` says
+    /// how much nearest-neighbour search the command does (see [`approximate::for_search`]).
+    pub fn open(&self, need_model: bool, searches: Searches) -> Result<Corpus> {
         if !self.paths.is_empty() {
             if self.index.is_some() {
                 bail!("give PATHS or --index FILE, not both");
@@ -103,9 +127,11 @@ impl CorpusArgs {
             let insights = read_insights(&self.paths, &split, self.model.quiet)?;
             let embedder = self.model.load_embedder(None)?;
             let (index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
+            let approximate = approximate::for_search(&index, None, self.ann, searches, self.model.quiet);
             return Ok(Corpus {
                 index,
                 embedder: Some(embedder),
+                approximate,
             });
         }
         let path = self.index.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX));
@@ -124,7 +150,12 @@ impl CorpusArgs {
         } else {
             None
         };
-        Ok(Corpus { index, embedder })
+        let approximate = approximate::for_search(&index, Some(&path), self.ann, searches, self.model.quiet);
+        Ok(Corpus {
+            index,
+            embedder,
+            approximate,
+        })
     }
 }
 

@@ -8,9 +8,11 @@ use serde_json::json;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use insights::index::ann::file::ann_path;
 use insights::index::journal::{journal_path, Journal};
 use insights::index::{store, Index, IndexError, VectorSource};
 
+use super::approximate::{refresh_saved, AnnChoice, Refreshed};
 use super::corpus::{embed_insights, read_insights, SplitArgs, DEFAULT_INDEX};
 use super::output::emit;
 use super::ModelArgs;
@@ -22,7 +24,11 @@ pub const EXAMPLES: &str = "Examples:
   insights similar \"a claim\" -i work.idx         then query it without re-reading the documents
 
 Re-indexing embeds only insights whose text is new; the others keep their vectors. Vectors are journaled \
-(FILE.journal) as they are made: after Ctrl-C or a crash, run the same command again to resume.";
+(FILE.journal) as they are made: after Ctrl-C or a crash, run the same command again to resume.
+
+From 20,000 distinct texts an approximate index (FILE.ann, an HNSW graph) is written beside the index, and \
+`similar`, `neighbors`, `duplicates` and `report` search through it instead of scoring every vector; re-indexing \
+updates it rather than rebuilding it. Force it with --ann on, or do without it with --ann off.";
 
 /// Arguments of `insights index`.
 #[derive(Args, Debug)]
@@ -37,6 +43,10 @@ pub struct IndexArgs {
     pub split: SplitArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+    /// The approximate index FILE.ann beside the index, for fast search in large corpora: `auto` makes it from
+    /// 20,000 distinct texts and keeps an existing one up to date; `on` always makes it; `off` removes it.
+    #[arg(long, value_enum, default_value_t = AnnChoice::Auto, value_name = "WHEN")]
+    pub ann: AnnChoice,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -91,6 +101,17 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     )?;
     store::save(&index, &args.index)?;
     journal.remove()?;
+    let approximate = refresh_saved(&index, &args.index, args.ann, args.model.quiet)?;
+    let ann_file = ann_path(&args.index);
+    let ann_json = match approximate {
+        Refreshed::Written(s) => json!({
+            "file": ann_file.display().to_string(),
+            "added": s.added,
+            "removed": s.removed,
+            "rebuilt": s.rebuilt,
+        }),
+        Refreshed::Absent | Refreshed::Removed => serde_json::Value::Null,
+    };
     let documents = index.documents().len();
     emit(
         args.json,
@@ -103,6 +124,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                 "reused": stats.reused,
                 "model": index.meta.model_id,
                 "dim": index.meta.dim,
+                "approximate_index": ann_json,
             })
         },
         |out, _| {
@@ -113,7 +135,26 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                 args.index.display(),
                 stats.embedded,
                 stats.reused
-            )
+            )?;
+            match approximate {
+                Refreshed::Written(s) if s.rebuilt => {
+                    writeln!(
+                        out,
+                        "approximate index {} built ({} texts)",
+                        ann_file.display(),
+                        s.added
+                    )
+                }
+                Refreshed::Written(s) => writeln!(
+                    out,
+                    "approximate index {} updated ({} texts linked, {} removed)",
+                    ann_file.display(),
+                    s.added,
+                    s.removed
+                ),
+                Refreshed::Removed => writeln!(out, "approximate index {} removed (--ann off)", ann_file.display()),
+                Refreshed::Absent => Ok(()),
+            }
         },
     )
 }

@@ -1,6 +1,7 @@
 //! The command line: clap options, one function per command, errors turned into messages and exit codes.
 
 mod analyse_cmd;
+mod approximate;
 mod corpus;
 mod embed_cmd;
 mod index_cmd;

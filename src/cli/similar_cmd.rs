@@ -12,6 +12,7 @@ use insights::document::read_inputs;
 use insights::insight::split_documents;
 use insights::report::{json as report_json, text};
 
+use super::approximate::Searches;
 use super::corpus::CorpusArgs;
 use super::output::emit;
 
@@ -79,16 +80,17 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             vec![(None, statement)]
         }
     };
-    let corpus = corpus_args.open(true)?;
+    let corpus = corpus_args.open(true, Searches::Few)?;
     let Some(embedder) = corpus.embedder.as_ref() else {
         bail!("internal: no model loaded for the query");
     };
     let index = &corpus.index;
     let texts: Vec<&str> = statements.iter().map(|(_, t)| t.as_str()).collect();
     let queries = embedder.embed(&texts)?;
+    let nearest = corpus.nearest();
     let results: Vec<_> = queries
         .rows()
-        .map(|q| similar(index, q, args.k, args.min_score, args.said_before))
+        .map(|q| similar(index, &nearest, q, args.k, args.min_score, args.said_before))
         .collect();
     emit(
         args.json,

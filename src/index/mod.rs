@@ -5,6 +5,7 @@ pub mod ann;
 pub mod cache;
 pub mod exact;
 pub mod journal;
+pub mod nearest;
 pub mod store;
 pub mod synthetic;
 
@@ -19,6 +20,7 @@ use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
 pub use exact::{top_k, Hit};
+pub use nearest::{DistinctTexts, Nearest};
 
 /// What made the vectors of an index: a second index, or a query, must come from the same model to be comparable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

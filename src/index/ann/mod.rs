@@ -109,7 +109,7 @@ impl Hnsw {
 
     /// The graph over `keys` (whose vectors are now `vectors`), made from this one: kept nodes keep their links, gone
     /// ones are cut out, new ones are linked in. Rebuilds when more than a quarter of the nodes are gone or the
-    /// dimension changed.
+    /// dimension changed. `progress` gets the number of nodes in the graph so far (kept ones first).
     pub fn update(
         &self,
         vectors: &NodeVectors,
@@ -137,7 +137,7 @@ impl Hnsw {
             &fresh,
             self.options.ef_construction,
             kept,
-            progress,
+            &|done| progress(kept + done),
         );
         let stats = UpdateStats {
             added: fresh.len(),
