@@ -7,6 +7,9 @@
 //!     [--m 16]
 //! ```
 //!
+//! `--index FILE` takes the vectors of a saved index instead of synthetic ones, holding out `--queries` rows spread
+//! through it as the queries.
+//!
 //! Without `--features ann-compare` only `insights` (this crate's own graph, `insights::index::ann`) is built, and
 //! none of the other crates is compiled. Its memory is the graph alone: it searches the caller's vectors in place.
 //!
@@ -184,6 +187,21 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// The vectors of a saved index, less `nq` rows spread evenly through it, which become the queries.
+fn held_out(path: &str, nq: usize) -> Result<(Embeddings, Embeddings)> {
+    let index = insights::index::store::load(std::path::Path::new(path))?;
+    let step = (index.len() / nq.max(1)).max(2);
+    let (mut data, mut qs) = (Embeddings::empty(index.meta.dim), Embeddings::empty(index.meta.dim));
+    for (i, row) in index.vectors.rows().enumerate() {
+        if i % step == step / 2 && qs.len() < nq {
+            qs.push(row);
+        } else {
+            data.push(row);
+        }
+    }
+    Ok((data, qs))
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = arg(&args, "--n", 100_000)?;
@@ -204,11 +222,21 @@ fn main() -> Result<()> {
         }
         .to_string(),
     )?;
-    let spec = SyntheticSpec::new(n, seed);
+    let index_file: String = arg(&args, "--index", String::new())?;
     let t = Instant::now();
-    let (data, _) = generate(&spec);
-    let qs = queries(&spec, nq);
-    eprintln!("generated {n} x {} in {:.1} s", spec.dim, t.elapsed().as_secs_f64());
+    let (data, qs) = if index_file.is_empty() {
+        let spec = SyntheticSpec::new(n, seed);
+        (generate(&spec).0, queries(&spec, nq))
+    } else {
+        held_out(&index_file, nq)?
+    };
+    let n = data.len();
+    eprintln!(
+        "{n} x {} vectors and {} queries in {:.1} s",
+        data.dim(),
+        qs.len(),
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let truth: Vec<Vec<usize>> = qs
         .rows()

@@ -22,6 +22,7 @@ pub mod embed;
 pub mod error;
 pub mod index;
 pub mod insight;
+pub mod mapped;
 pub mod report;
 pub mod rng;
 pub mod vectors;

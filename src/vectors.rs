@@ -4,18 +4,30 @@
 //! embedder's edge), so everywhere after, the dot product of two rows is their cosine similarity: `score` in this
 //! crate always means that cosine, and higher is closer.
 
-/// A matrix of unit-length embeddings, one row per text, in one contiguous buffer.
-#[derive(Debug, Clone, PartialEq)]
+use crate::mapped::Words;
+
+/// A matrix of unit-length embeddings, one row per text, in one contiguous buffer (in memory, or mapped from an
+/// index file; changing a mapped matrix copies it first).
+#[derive(Debug, Clone)]
 pub struct Embeddings {
     dim: usize,
-    data: Vec<f32>,
+    data: Words<f32>,
+}
+
+impl PartialEq for Embeddings {
+    fn eq(&self, other: &Self) -> bool {
+        self.dim == other.dim && self.as_flat() == other.as_flat()
+    }
 }
 
 impl Embeddings {
     /// An empty matrix whose rows will have `dim` components (`dim` must be positive).
     pub fn empty(dim: usize) -> Self {
         assert!(dim > 0, "embedding dimension must be positive");
-        Self { dim, data: Vec::new() }
+        Self {
+            dim,
+            data: Words::Owned(Vec::new()),
+        }
     }
 
     /// Wraps a row-major buffer of `data.len() / dim` rows.
@@ -23,6 +35,16 @@ impl Embeddings {
     /// Panics if `dim` is zero or does not divide `data.len()`: that is a bug in the caller, never bad user input.
     /// Rows are taken as they are; use [`Embeddings::normalize`] where they may not be unit length yet.
     pub fn from_flat(dim: usize, data: Vec<f32>) -> Self {
+        assert!(dim > 0, "embedding dimension must be positive");
+        assert_eq!(data.len() % dim, 0, "buffer length is not a multiple of dim");
+        Self {
+            dim,
+            data: Words::Owned(data),
+        }
+    }
+
+    /// Wraps words already checked (mapped from a file, say): `data.len()` must be a multiple of `dim`.
+    pub fn from_words(dim: usize, data: Words<f32>) -> Self {
         assert!(dim > 0, "embedding dimension must be positive");
         assert_eq!(data.len() % dim, 0, "buffer length is not a multiple of dim");
         Self { dim, data }
@@ -60,21 +82,25 @@ impl Embeddings {
 
     /// Consumes the matrix, giving back its row-major buffer.
     pub fn into_flat(self) -> Vec<f32> {
-        self.data
+        match self.data {
+            Words::Owned(v) => v,
+            mapped => mapped.to_vec(),
+        }
     }
 
     /// Appends one row (it must have `dim` components).
     pub fn push(&mut self, row: &[f32]) {
         assert_eq!(row.len(), self.dim, "row has the wrong dimension");
-        self.data.extend_from_slice(row);
+        self.data.to_mut().extend_from_slice(row);
     }
 
     /// A new matrix holding the rows at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Embeddings {
         let mut out = Embeddings::empty(self.dim);
-        out.data.reserve(indices.len() * self.dim);
+        let data = out.data.to_mut();
+        data.reserve(indices.len() * self.dim);
         for &i in indices {
-            out.data.extend_from_slice(self.row(i));
+            data.extend_from_slice(self.row(i));
         }
         out
     }
@@ -82,7 +108,7 @@ impl Embeddings {
     /// Scales every row to unit L2 norm (rows of zeros stay zero).
     pub fn normalize(&mut self) {
         let dim = self.dim;
-        for row in self.data.chunks_exact_mut(dim) {
+        for row in self.data.to_mut().chunks_exact_mut(dim) {
             normalize_in_place(row);
         }
     }

@@ -11,8 +11,9 @@
 //! truncation and damage at a few GB/s; it is not a defence against deliberate tampering.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ use super::{get_f32s, parse_hex_hash, put_f32s, Index};
 use super::{IndexError, IndexMeta};
 use crate::embed::model_files::hex;
 use crate::insight::Insight;
+use crate::mapped::{map_file, Words};
 use crate::vectors::Embeddings;
 
 /// The first bytes of every index file.
@@ -74,20 +76,6 @@ impl<W: Write> CrcWriter<W> {
     /// Writes zeros up to the next multiple of 64 bytes, where the next section starts.
     pub(crate) fn pad(&mut self) -> std::io::Result<()> {
         self.put(&[0u8; ALIGN][..padding(self.written) as usize])
-    }
-}
-
-/// A reader that keeps the CRC-32 of what passed through it.
-struct CrcReader<R> {
-    inner: R,
-    crc: crc32fast::Hasher,
-}
-
-impl<R: Read> CrcReader<R> {
-    fn take(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
-        self.inner.read_exact(buf)?;
-        self.crc.update(buf);
-        Ok(())
     }
 }
 
@@ -225,122 +213,104 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Reads and checks an index file.
+/// Maps and checks an index file; its vectors are used in place, not copied.
 pub fn load(path: &Path) -> Result<Index, IndexError> {
     let io = |source| IndexError::Io {
         path: path.to_path_buf(),
         source,
     };
     let file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    decode(path, BufReader::with_capacity(1 << 20, file), len)
-}
-
-/// Reads an index of `len` bytes from `reader`; `path` names it in errors.
-fn decode(path: &Path, reader: impl Read, len: u64) -> Result<Index, IndexError> {
-    let mut input = CrcReader {
-        inner: reader,
-        crc: crc32fast::Hasher::new(),
-    };
-    let read_err = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => truncated(path),
-        _ => IndexError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
-    };
-    let mut prefix = [0u8; PREFIX];
-    let got = read_up_to(&mut input, &mut prefix).map_err(read_err)?;
-    if got < MAGIC.len() || &prefix[..MAGIC.len()] != MAGIC {
+    if file.metadata().map_err(io)?.len() == 0 {
         return Err(IndexError::NotAnIndex {
             path: path.to_path_buf(),
         });
     }
-    if got < PREFIX {
+    let map = map_file(&file).map_err(io)?;
+    decode(path, &map, Some(&map))
+}
+
+/// Reads the index in `bytes` (the whole file; `map` when they are a mapped file, whose vectors are then used in
+/// place); `path` names it in errors.
+fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result<Index, IndexError> {
+    let len = bytes.len() as u64;
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(IndexError::NotAnIndex {
+            path: path.to_path_buf(),
+        });
+    }
+    if bytes.len() < PREFIX {
         return Err(truncated(path));
     }
-    let version = u32::from_le_bytes(prefix[12..16].try_into().unwrap_or_default());
+    let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
     if version != FORMAT_VERSION {
         return Err(format_err(
             path,
             format!("index format version {version}, but this build reads version {FORMAT_VERSION}; rebuild it with `insights index`"),
         ));
     }
-    let header_len = u64::from_le_bytes(prefix[16..24].try_into().unwrap_or_default());
+    let header_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap_or_default());
     if header_len > MAX_HEADER {
         return Err(format_err(path, "damaged index header (length out of range)"));
     }
     if PREFIX as u64 + header_len > len {
         return Err(truncated(path));
     }
-    let mut header = vec![0u8; header_len as usize];
-    input.take(&mut header).map_err(read_err)?;
-    let header: Header =
-        serde_json::from_slice(&header).map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
+    let body_start = PREFIX + header_len as usize;
+    let header: Header = serde_json::from_slice(&bytes[PREFIX..body_start])
+        .map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
     let (count, dim) = (header.count, header.meta.dim);
-    let body_start = PREFIX as u64 + header_len;
     let sizes = (|| {
-        let hashes_end = body_start
-            .checked_add(header.insights_bytes)?
-            .checked_add((count as u64).checked_mul(HASH_BYTES as u64)?)?;
+        let insights_end = (body_start as u64).checked_add(header.insights_bytes)?;
+        let hashes_end = insights_end.checked_add((count as u64).checked_mul(HASH_BYTES as u64)?)?;
         let vectors_start = hashes_end.checked_add(padding(hashes_end))?;
         let vectors = (count as u64).checked_mul(dim as u64)?.checked_mul(4)?;
-        vectors_start.checked_add(vectors)?.checked_add(TRAILER as u64)
+        let end = vectors_start.checked_add(vectors)?.checked_add(TRAILER as u64)?;
+        Some((insights_end as usize, hashes_end as usize, vectors_start as usize, end))
     })();
-    if dim == 0 || sizes != Some(len) {
-        return Err(match sizes {
-            Some(expected) if dim > 0 && expected > len => truncated(path),
-            _ => format_err(path, "the index file's size does not match its header (damaged)"),
-        });
-    }
-    let mut insights = vec![0u8; header.insights_bytes as usize];
-    input.take(&mut insights).map_err(read_err)?;
-    let mut hashes = vec![0u8; count * HASH_BYTES];
-    input.take(&mut hashes).map_err(read_err)?;
-    let mut pad = vec![0u8; padding(body_start + header.insights_bytes + hashes.len() as u64) as usize];
-    input.take(&mut pad).map_err(read_err)?;
-    let mut data = vec![0f32; count * dim];
-    {
-        let mut block = vec![0u8; 64 * 1024];
-        for chunk in data.chunks_mut(16 * 1024) {
-            let bytes = &mut block[..chunk.len() * 4];
-            input.take(bytes).map_err(read_err)?;
-            get_f32s(bytes, chunk);
+    let (insights_end, hashes_end, vectors_start) = match sizes {
+        Some((i, h, v, end)) if dim > 0 && end == len => (i, h, v),
+        Some((_, _, _, end)) if dim > 0 && end > len => return Err(truncated(path)),
+        _ => {
+            return Err(format_err(
+                path,
+                "the index file's size does not match its header (damaged)",
+            ))
         }
-    }
-    let mut trailer = [0u8; TRAILER];
-    input.inner.read_exact(&mut trailer).map_err(read_err)?;
-    if input.crc.finalize() != u32::from_le_bytes(trailer) {
+    };
+    let trailer_at = bytes.len() - TRAILER;
+    let stored = u32::from_le_bytes(bytes[trailer_at..].try_into().unwrap_or_default());
+    if crc32fast::hash(&bytes[..trailer_at]) != stored {
         return Err(format_err(
             path,
             "the index file is truncated or damaged (checksum mismatch); rebuild it with `insights index`",
         ));
     }
-    let insights = read_insights(&insights, count).ok_or_else(|| format_err(path, "damaged insight records"))?;
+    let insights = read_insights(&bytes[body_start..insights_end], count)
+        .ok_or_else(|| format_err(path, "damaged insight records"))?;
+    let floats = count * dim;
+    let data = match map {
+        Some(map) => Words::mapped(map, vectors_start, floats, |x: f32| {
+            f32::from_bits(u32::from_le(x.to_bits()))
+        }),
+        None => None,
+    }
+    .unwrap_or_else(|| {
+        let mut data = vec![0f32; floats];
+        get_f32s(&bytes[vectors_start..trailer_at], &mut data);
+        Words::Owned(data)
+    });
     if data.iter().any(|x| !x.is_finite()) {
         return Err(format_err(path, "the index holds vectors that are not finite numbers"));
     }
     Ok(Index {
         meta: header.meta,
         insights,
-        hashes: hashes.chunks_exact(HASH_BYTES).map(hex).collect(),
-        vectors: Embeddings::from_flat(dim, data),
+        hashes: bytes[insights_end..hashes_end]
+            .chunks_exact(HASH_BYTES)
+            .map(hex)
+            .collect(),
+        vectors: Embeddings::from_words(dim, data),
     })
-}
-
-/// Reads as many bytes as are there, up to `buf`'s length (a short file is not an error here).
-fn read_up_to<R: Read>(input: &mut CrcReader<R>, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match input.inner.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    input.crc.update(&buf[..got]);
-    Ok(got)
 }
 
 #[cfg(test)]
@@ -393,7 +363,7 @@ mod tests {
         save(&sample(), &path).unwrap();
         let bytes = fs::read(&path).unwrap();
         let check = |data: &[u8], needle: &str| {
-            let err = decode(&path, data, data.len() as u64).unwrap_err().to_string();
+            let err = decode(&path, data, None).unwrap_err().to_string();
             assert!(err.contains("x.idx") && err.contains(needle), "{err}");
         };
         check(&bytes[..bytes.len() - 10], "truncated");

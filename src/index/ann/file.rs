@@ -14,6 +14,7 @@ use super::graph::{Graph, Words, MAX_LEVEL, NONE};
 use super::{AnnOptions, Hnsw};
 use crate::index::store::{padding, write_atomically, CrcWriter};
 use crate::index::IndexError;
+use crate::mapped::map_file;
 
 /// The first bytes of every approximate-index file.
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-ANN";
@@ -112,24 +113,8 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// `len` words of type `T` at `offset` of the map: the mapped bytes themselves on a little-endian machine, else a
-/// converted copy.
 fn section<T: bytemuck::Pod>(map: &Arc<memmap2::Mmap>, offset: usize, len: usize, from_le: fn(T) -> T) -> Words<T> {
-    let bytes = &map[offset..offset + len * std::mem::size_of::<T>()];
-    if cfg!(target_endian = "little") && bytemuck::try_cast_slice::<u8, T>(bytes).is_ok() {
-        Words::Mapped {
-            map: map.clone(),
-            offset,
-            len,
-        }
-    } else {
-        Words::Owned(
-            bytes
-                .chunks_exact(std::mem::size_of::<T>())
-                .map(|c| from_le(bytemuck::pod_read_unaligned(c)))
-                .collect(),
-        )
-    }
+    Words::mapped(map, offset, len, from_le).expect("sections lie inside the file: checked against its length")
 }
 
 /// Maps and checks the approximate index at `path`.
@@ -143,9 +128,7 @@ pub fn load(path: &Path) -> Result<Hnsw, IndexError> {
     if len < (HEADER + TRAILER) as u64 {
         return Err(damaged(path, format!("truncated approximate index ({len} bytes)")));
     }
-    // SAFETY: the map is read-only, and insights never changes a written file in place (it writes a new file and
-    // renames it over the old one), so the mapped bytes stay as they are while mapped.
-    let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?);
+    let map = map_file(&file).map_err(io)?;
     let bytes: &[u8] = &map;
     if &bytes[..12] != MAGIC {
         return Err(damaged(path, "not an approximate index (no INSIGHTS-ANN signature)"));

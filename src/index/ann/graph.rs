@@ -2,57 +2,13 @@
 //! lists (up to `m` ids each), in flat arrays of fixed-size slots that can be written out and mapped back as they
 //! are.
 
-use std::ops::Deref;
-use std::sync::Arc;
+pub use crate::mapped::Words;
 
 /// No node: the entry point of an empty graph.
 pub const NONE: u32 = u32::MAX;
 
 /// The highest level a node can have (a million nodes at `m` = 16 reach about 5).
 pub const MAX_LEVEL: u8 = 15;
-
-/// Words of a flat array: owned while the graph is built or changed, or borrowed from a mapped file.
-#[derive(Debug, Clone)]
-pub enum Words<T: 'static> {
-    /// In memory.
-    Owned(Vec<T>),
-    /// A range of a read-only memory map, checked for length and alignment when it was made.
-    Mapped {
-        /// The map, shared by the arrays of one file.
-        map: Arc<memmap2::Mmap>,
-        /// Byte offset of the first word.
-        offset: usize,
-        /// Number of words.
-        len: usize,
-    },
-}
-
-impl<T: bytemuck::Pod> Words<T> {
-    /// The words as an owned, growable vector (copied out of the map when mapped).
-    pub fn to_mut(&mut self) -> &mut Vec<T> {
-        if let Words::Mapped { .. } = self {
-            *self = Words::Owned(self.deref().to_vec());
-        }
-        match self {
-            Words::Owned(v) => v,
-            Words::Mapped { .. } => unreachable!("converted just above"),
-        }
-    }
-}
-
-impl<T: bytemuck::Pod> Deref for Words<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        match self {
-            Words::Owned(v) => v,
-            Words::Mapped { map, offset, len } => {
-                let bytes = &map[*offset..*offset + len * std::mem::size_of::<T>()];
-                // Length and alignment were checked when the range was made (`file::mapped`).
-                bytemuck::cast_slice(bytes)
-            }
-        }
-    }
-}
 
 /// An HNSW graph over nodes `0..n` (no vectors: node `i` is row `i` of the vectors it was built on).
 #[derive(Debug, Clone)]
