@@ -2,8 +2,9 @@
 //! attention, and a whole corpus (the 151 reference texts) through the fast engine and through candle's.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use insights::embed::cpu_bert::{kernels, matmul, Isa};
+use insights::embed::cpu_bert::{kernels, Isa};
 use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAULT_MODEL, ENGINE_ENV};
+use insights::vectors::row_products;
 
 fn data(n: usize) -> Vec<f32> {
     (0..n).map(|i| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0).collect()
@@ -61,7 +62,7 @@ fn linear(c: &mut Criterion) {
     let mut y = vec![0f32; m * n];
     group.throughput(Throughput::Elements((2 * m * n * k) as u64));
     group.bench_function("linear_2048x384_to_1536_flops", |b| {
-        b.iter(|| matmul::linear(&mut y, &x, &w, m, n, k, false))
+        b.iter(|| row_products(&mut y, &x, &w, m, n, k, false))
     });
     group.finish();
 }

@@ -285,6 +285,9 @@ examples:
                     help="tool binary (default: target/release/insights of this repo, "
                          "else `cargo run --release --`)")
     ap.add_argument("--k", type=int, default=12, help="clusters for the fixed-k run (default: 12)")
+    ap.add_argument("--sample", type=int, metavar="N",
+                    help="pass `--sample N` to both runs: above N items the tool fits on a "
+                         "random sample of N and refines on all (forces its large-corpus path)")
     ap.add_argument("--from-json", metavar="FILE", action="append",
                     help="evaluate saved `clusters --json` output instead of running the "
                          "tool (repeatable)")
@@ -320,6 +323,9 @@ examples:
     runs = [("--k %d" % args.k, ["--k", str(args.k)], "k%d.json" % args.k),
             ("automatic k", [], "auto.json")]
     for name, extra, fname in runs:
+        if args.sample:
+            extra = extra + ["--sample", str(args.sample)]
+            name += ", --sample %d" % args.sample
         save = os.path.join(args.save_json, fname) if args.save_json else None
         result, dt = run_tool(cmd, args.corpus, extra, save)
         evaluate(result, labels, "%s (%.1fs)" % (name, dt))

@@ -165,6 +165,45 @@ pub fn dots(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
     dots_portable(rows, dim, x, out)
 }
 
+/// `y = x · wᵀ` (or `y += x · wᵀ` when `accumulate`), with `x` [m × k], `w` [n × k] and `y` [m × n], all row-major:
+/// every dot product of a row of `x` with a row of `w`, as one single-threaded matrix product (the `gemm` crate).
+/// A linear layer's weight is stored as `w`; for unit rows, `y` holds their cosines. Deterministic: callers
+/// parallelise over blocks of rows.
+pub fn row_products(y: &mut [f32], x: &[f32], w: &[f32], m: usize, n: usize, k: usize, accumulate: bool) {
+    assert!(
+        x.len() >= m * k && w.len() >= n * k && y.len() >= m * n,
+        "row_products: buffers too small"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    // SAFETY: the three buffers are distinct borrows (`y` is `&mut`) and hold the m×k, n×k and m×n elements the
+    // strides below address (checked above).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            y.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            x.as_ptr(),
+            1,
+            k as isize,
+            w.as_ptr(),
+            k as isize,
+            1,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    }
+}
+
 /// The dot product with four independent 16-lane sums, for one-at-a-time use: about four times the throughput of
 /// [`dot`] on long vectors, summed in another order (the last bits can differ from [`dot`]'s).
 #[inline(always)]
@@ -265,5 +304,22 @@ mod tests {
             assert!((fast(&a, &b) as f64 - exact).abs() < 1e-4, "length {len}");
             assert!((dot_four_sums(&a, &b) - fast(&a, &b)).abs() < 1e-5, "length {len}");
         }
+    }
+
+    #[test]
+    fn row_products_match_the_naive_product() {
+        let (m, n, k) = (7, 5, 19);
+        let x: Vec<f32> = (0..m * k).map(|i| (i % 13) as f32 - 6.0).collect();
+        let w: Vec<f32> = (0..n * k).map(|i| (i % 7) as f32 * 0.5 - 1.0).collect();
+        let mut y = vec![1.0; m * n];
+        row_products(&mut y, &x, &w, m, n, k, true);
+        for i in 0..m {
+            for j in 0..n {
+                let want: f32 = 1.0 + (0..k).map(|c| x[i * k + c] * w[j * k + c]).sum::<f32>();
+                assert_eq!(y[i * n + j], want);
+            }
+        }
+        row_products(&mut y, &x, &w, m, n, k, false);
+        assert_eq!(y[0], (0..k).map(|c| x[c] * w[c]).sum::<f32>());
     }
 }

@@ -107,12 +107,6 @@ pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
     }
     let (k, k_scores) = match opts.k {
         Some(k) => (k.clamp(1, n), Vec::new()),
-        None if n > opts.fit_sample.max(1) => {
-            // Choosing k only needs a sample: its cost then does not grow with n.
-            let mut rng = Rng::new(opts.seed ^ 0x9E6C_63D0_676A_9A99);
-            let sample = sample_indices(n, opts.fit_sample.max(1), &mut rng);
-            choose_k(&vectors.select(&sample), opts)
-        }
         None => choose_k(vectors, opts),
     };
     finish(vectors, fit(vectors, k, opts, opts.seed), k_scores)

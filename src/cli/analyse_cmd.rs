@@ -64,6 +64,12 @@ pub struct ClustersArgs {
     /// Seed of the clustering's random choices (same seed, same input: same topics).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Above this many insights, the number of topics is chosen and the k-means restarts are run on a random
+    /// sample of this size; a final refinement over every insight then places each one. Keeps clustering cost
+    /// linear in the corpus size; lower it to trade a little quality for speed.
+    #[arg(long, default_value_t = ClusterOptions::default().fit_sample, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
+    pub sample: usize,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -114,10 +120,17 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
-fn clustered(index: &Index, k: Option<u32>, seed: u64, keywords: usize) -> (Vec<Topic>, Vec<usize>, &'static str) {
+fn clustered(
+    index: &Index,
+    k: Option<u32>,
+    seed: u64,
+    sample: usize,
+    keywords: usize,
+) -> (Vec<Topic>, Vec<usize>, &'static str) {
     let opts = ClusterOptions {
         k: k.map(|k| k as usize),
         seed,
+        fit_sample: sample,
         ..ClusterOptions::default()
     };
     let clustering = cluster(&index.vectors, &opts);
@@ -138,7 +151,7 @@ fn duplicate_groups(index: &Index, neighbours: &[Vec<Hit>], paraphrase_min_score
 pub fn clusters(args: &ClustersArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::None)?;
     let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(index, args.k, args.seed, args.keywords);
+    let (topics, unclustered, k_choice) = clustered(index, args.k, args.seed, args.sample, args.keywords);
     emit(
         args.json,
         || json::topics(index, &topics, &unclustered, k_choice),
@@ -166,7 +179,9 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
     let groups = duplicate_groups(index, &neighbours, args.paraphrase_min_score);
     emit(
         args.json,
-        || serde_json::json!({ "groups": json::duplicates(index, &groups) }),
+        || json::Groups {
+            groups: json::duplicates(index, &groups),
+        },
         |out, style| text::duplicates(out, style, index, &groups),
     )
 }
@@ -175,7 +190,7 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
 pub fn report(args: &ReportArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(index, args.k, 42, 6);
+    let (topics, unclustered, k_choice) = clustered(index, args.k, 42, ClusterOptions::default().fit_sample, 6);
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let groups = duplicate_groups(index, &neighbours, DuplicateOptions::default().paraphrase_min_score);
     // Copies of one insight are shown as duplicates: links are between distinct points, each pair of points once.

@@ -20,9 +20,9 @@ pub fn style_for(is_terminal: bool) -> Style {
 }
 
 /// Writes `value` (wrapped with the schema version) as pretty JSON, or calls `text` with a styled writer.
-pub fn emit(
+pub fn emit<T: serde::Serialize>(
     as_json: bool,
-    value: impl FnOnce() -> serde_json::Value,
+    value: impl FnOnce() -> T,
     text: impl FnOnce(&mut dyn Write, &Style) -> std::io::Result<()>,
 ) -> Result<()> {
     let stdout = std::io::stdout();

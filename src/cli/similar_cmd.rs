@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use serde_json::json;
 
 use insights::analysis::similar::{similar, SAID_BEFORE_MIN_SCORE};
 use insights::document::read_inputs;
@@ -98,17 +97,14 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             let items: Vec<_> = statements
                 .iter()
                 .zip(&results)
-                .map(|((insight, text), r)| {
-                    let mut v = report_json::similar(index, text, r, args.said_before);
-                    if let (Some(i), serde_json::Value::Object(map)) = (insight, &mut v) {
-                        map.insert("query_insight".into(), serde_json::to_value(i).unwrap_or_default());
-                    }
-                    v
-                })
+                .map(|((insight, text), r)| report_json::similar(index, text, insight.as_ref(), r, args.said_before))
                 .collect();
             match &args.file {
-                Some(f) => json!({ "file": f.display().to_string(), "results": items }),
-                None => items.into_iter().next().unwrap_or_default(),
+                Some(f) => SimilarOutput::File {
+                    file: f.display().to_string(),
+                    results: items,
+                },
+                None => SimilarOutput::One(items.into_iter().next()),
             }
         },
         |out, style| {
@@ -124,4 +120,17 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             Ok(())
         },
     )
+}
+
+/// The JSON payload of `insights similar`: one result, or the results of every insight of `--file`.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum SimilarOutput<'a> {
+    /// `--file`: the file and one result per insight in it.
+    File {
+        file: String,
+        results: Vec<report_json::SimilarJson<'a>>,
+    },
+    /// A single statement.
+    One(Option<report_json::SimilarJson<'a>>),
 }

@@ -1,28 +1,97 @@
 //! JSON output: one document per command, each with `schema_version`. Insights appear as
-//! `{"id", "doc", "line_start", "line_end", "text", "source_id"?}` where `id` is the insight's position in the corpus.
+//! `{"id", "doc", "line_start", "line_end", "text", "source_id"?, "file"?}` where `id` is the insight's position in
+//! the corpus.
+//!
+//! Everything here borrows from the index and the analysis results and is written straight to the output by serde:
+//! nothing builds a tree of JSON values, so memory does not grow with the size of the output.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{Report, SCHEMA_VERSION};
 use crate::analysis::documents::DocumentOriginality;
-use crate::analysis::duplicates::DuplicateGroup;
+use crate::analysis::duplicates::{DuplicateGroup, DuplicateKind};
 use crate::analysis::neighbours::Link;
 use crate::analysis::similar::{Similar, Verdict};
 use crate::analysis::topics::Topic;
 use crate::index::{Hit, Index};
+use crate::insight::Insight;
+
+/// A command's payload with the schema version beside its own fields.
+#[derive(Serialize)]
+pub struct Document<T> {
+    /// The version of this output's schema ([`SCHEMA_VERSION`]).
+    schema_version: u32,
+    #[serde(flatten)]
+    payload: T,
+}
+
+/// Wraps a command's payload (which must serialise as a JSON object) with the schema version.
+pub fn document<T: Serialize>(payload: T) -> Document<T> {
+    Document {
+        schema_version: SCHEMA_VERSION,
+        payload,
+    }
+}
+
+/// One insight with its provenance and its position in the corpus.
+#[derive(Serialize)]
+pub struct InsightJson<'a> {
+    /// Its position in the corpus.
+    id: usize,
+    #[serde(flatten)]
+    insight: &'a Insight,
+}
 
 /// One insight with its provenance.
-pub fn insight(index: &Index, i: usize) -> Value {
-    let mut v = serde_json::to_value(&index.insights[i]).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut v {
-        map.insert("id".into(), json!(i));
+pub fn insight(index: &Index, i: usize) -> InsightJson<'_> {
+    InsightJson {
+        id: i,
+        insight: &index.insights[i],
     }
-    v
+}
+
+/// A sequence written as a JSON array while it is walked: the iterator is cloned and run when serialised, so the
+/// mapped elements are never collected.
+pub struct Seq<I>(I);
+
+impl<I> Serialize for Seq<I>
+where
+    I: Iterator + Clone,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+/// `items` as a lazily written JSON array (see [`Seq`]).
+pub fn seq<I>(items: I) -> Seq<I::IntoIter>
+where
+    I: IntoIterator,
+    I::IntoIter: Clone,
+    I::Item: Serialize,
+{
+    Seq(items.into_iter())
+}
+
+/// Insights given by their positions in the corpus.
+fn insights<'a>(index: &'a Index, ids: &'a [usize]) -> impl Serialize + 'a {
+    seq(ids.iter().map(move |&i| insight(index, i)))
 }
 
 /// A search hit: its score and insight.
-pub fn hit(index: &Index, h: &Hit) -> Value {
-    json!({ "score": round(h.score), "insight": insight(index, h.index) })
+#[derive(Serialize)]
+pub struct HitJson<'a> {
+    score: f64,
+    insight: InsightJson<'a>,
+}
+
+/// A search hit: its score and insight.
+pub fn hit<'a>(index: &'a Index, h: &Hit) -> HitJson<'a> {
+    HitJson {
+        score: round(h.score),
+        insight: insight(index, h.index),
+    }
 }
 
 /// Scores rounded to 4 decimals, so output is stable and readable.
@@ -31,120 +100,215 @@ fn round(x: f32) -> f64 {
 }
 
 /// The verdict and hits of one query.
-pub fn similar(index: &Index, query: &str, result: &Similar, said_before: f32) -> Value {
+#[derive(Serialize)]
+pub struct SimilarJson<'a> {
+    query: &'a str,
+    /// The insight of an input file that the query is, for `similar --file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_insight: Option<&'a Insight>,
+    verdict: &'static str,
+    said_before_min_score: f64,
+    best: Option<HitJson<'a>>,
+    hits: Vec<SimilarHitJson<'a>>,
+}
+
+/// One hit of a query, with the other insights of the same text folded into it.
+#[derive(Serialize)]
+struct SimilarHitJson<'a> {
+    #[serde(flatten)]
+    hit: HitJson<'a>,
+    copies: Vec<InsightJson<'a>>,
+}
+
+/// The verdict and hits of one query; `query_insight` is the input insight it came from, if any.
+pub fn similar<'a>(
+    index: &'a Index,
+    query: &'a str,
+    query_insight: Option<&'a Insight>,
+    result: &Similar,
+    said_before: f32,
+) -> SimilarJson<'a> {
     let (verdict, best) = match &result.verdict {
         Verdict::SaidBefore(h) => ("said-before", Some(h)),
         Verdict::NotSaidBefore(h) => ("not-said-before", h.as_ref()),
     };
-    json!({
-        "query": query,
-        "verdict": verdict,
-        "said_before_min_score": round(said_before),
-        "best": best.map(|h| hit(index, h)),
-        "hits": result.hits.iter().map(|s| {
-            let mut v = hit(index, &s.hit);
-            if let Value::Object(map) = &mut v {
-                map.insert("copies".into(), s.copies.iter().map(|&c| insight(index, c)).collect());
-            }
-            v
-        }).collect::<Vec<_>>(),
-    })
-}
-
-/// Wraps a command's payload with the schema version.
-pub fn document(mut payload: Value) -> Value {
-    if let Value::Object(map) = &mut payload {
-        map.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    SimilarJson {
+        query,
+        query_insight,
+        verdict,
+        said_before_min_score: round(said_before),
+        best: best.map(|h| hit(index, h)),
+        hits: result
+            .hits
+            .iter()
+            .map(|s| SimilarHitJson {
+                hit: hit(index, &s.hit),
+                copies: s.copies.iter().map(|&c| insight(index, c)).collect(),
+            })
+            .collect(),
     }
-    payload
 }
 
 /// Each insight with its cross-document neighbours.
-pub fn neighbours(index: &Index, neighbours: &[Vec<Hit>], min_score: f32) -> Value {
-    let items: Vec<Value> = neighbours
-        .iter()
-        .enumerate()
-        .map(|(i, hits)| {
-            json!({
-                "insight": insight(index, i),
-                "neighbors": hits.iter().map(|h| hit(index, h)).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({ "min_score": round(min_score), "insights": items })
+pub fn neighbours<'a>(index: &'a Index, neighbours: &'a [Vec<Hit>], min_score: f32) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct Neighbours<E> {
+        min_score: f64,
+        insights: E,
+    }
+    #[derive(Serialize)]
+    struct Item<'a, E> {
+        insight: InsightJson<'a>,
+        neighbors: E,
+    }
+    Neighbours {
+        min_score: round(min_score),
+        insights: seq(neighbours.iter().enumerate().map(move |(i, hits)| Item {
+            insight: insight(index, i),
+            neighbors: seq(hits.iter().map(move |h| hit(index, h))),
+        })),
+    }
+}
+
+/// One duplicate group.
+#[derive(Serialize)]
+struct DuplicateJson<'a, M> {
+    kind: DuplicateKind,
+    score: f64,
+    documents: Vec<&'a str>,
+    members: M,
+}
+
+/// The payload of `insights duplicates`.
+#[derive(Serialize)]
+pub struct Groups<G> {
+    /// The groups, as [`duplicates`] writes them.
+    pub groups: G,
 }
 
 /// Duplicate groups.
-pub fn duplicates(index: &Index, groups: &[DuplicateGroup]) -> Vec<Value> {
-    groups
-        .iter()
-        .map(|g| {
-            json!({
-                "kind": g.kind,
-                "score": round(g.score),
-                "documents": index.documents_of(&g.members),
-                "members": g.members.iter().map(|&m| insight(index, m)).collect::<Vec<_>>(),
-            })
-        })
-        .collect()
+pub fn duplicates<'a>(index: &'a Index, groups: &'a [DuplicateGroup]) -> impl Serialize + 'a {
+    seq(groups.iter().map(move |g| DuplicateJson {
+        kind: g.kind,
+        score: round(g.score),
+        documents: index.documents_of(&g.members),
+        members: insights(index, &g.members),
+    }))
 }
 
 /// Topics and unclustered insights.
-pub fn topics(index: &Index, topics: &[Topic], unclustered: &[usize], k_choice: &str) -> Value {
-    json!({
-        "k": topics.len(),
-        "k_choice": k_choice,
-        "clusters": topics.iter().map(|t| json!({
-            "id": t.id,
-            "size": t.members.len(),
-            "keywords": t.keywords,
-            "representative": insight(index, t.representative),
-            "documents": t.documents,
-            "members": t.members.iter().map(|&m| insight(index, m)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "unclustered": unclustered.iter().map(|&m| insight(index, m)).collect::<Vec<_>>(),
-    })
+pub fn topics<'a>(
+    index: &'a Index,
+    topics: &'a [Topic],
+    unclustered: &'a [usize],
+    k_choice: &'a str,
+) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct Topics<'a, C, U> {
+        k: usize,
+        k_choice: &'a str,
+        clusters: C,
+        unclustered: U,
+    }
+    #[derive(Serialize)]
+    struct Cluster<'a, M> {
+        id: usize,
+        size: usize,
+        keywords: &'a [String],
+        representative: InsightJson<'a>,
+        documents: &'a [String],
+        members: M,
+    }
+    Topics {
+        k: topics.len(),
+        k_choice,
+        clusters: seq(topics.iter().map(move |t| Cluster {
+            id: t.id,
+            size: t.members.len(),
+            keywords: &t.keywords,
+            representative: insight(index, t.representative),
+            documents: &t.documents,
+            members: insights(index, &t.members),
+        })),
+        unclustered: insights(index, unclustered),
+    }
 }
 
 /// Cross-document links.
-pub fn links(index: &Index, links: &[Link]) -> Vec<Value> {
-    links
-        .iter()
-        .map(|l| json!({ "score": round(l.score), "a": insight(index, l.a), "b": insight(index, l.b) }))
-        .collect()
+pub fn links<'a>(index: &'a Index, links: &'a [Link]) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct LinkJson<'a> {
+        score: f64,
+        a: InsightJson<'a>,
+        b: InsightJson<'a>,
+    }
+    seq(links.iter().map(move |l| LinkJson {
+        score: round(l.score),
+        a: insight(index, l.a),
+        b: insight(index, l.b),
+    }))
 }
 
 /// Per-document originality.
-pub fn originality(index: &Index, docs: &[DocumentOriginality]) -> Vec<Value> {
-    docs.iter()
-        .map(|d| {
-            json!({
-                "doc": d.doc,
-                "insights": d.insights,
-                "original": d.original,
-                "original_share": if d.insights == 0 { 0.0 } else { round(d.original as f32 / d.insights as f32) },
-                "repeats": d.repeats.iter().map(|r| json!({
-                    "insight": insight(index, r.insight),
-                    "first_appeared": insight(index, r.first),
-                    "score": round(r.score),
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect()
+pub fn originality<'a>(index: &'a Index, docs: &'a [DocumentOriginality]) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct DocJson<'a, R> {
+        doc: &'a str,
+        insights: usize,
+        original: usize,
+        original_share: f64,
+        repeats: R,
+    }
+    #[derive(Serialize)]
+    struct RepeatJson<'a> {
+        insight: InsightJson<'a>,
+        first_appeared: InsightJson<'a>,
+        score: f64,
+    }
+    seq(docs.iter().map(move |d| DocJson {
+        doc: &d.doc,
+        insights: d.insights,
+        original: d.original,
+        original_share: if d.insights == 0 {
+            0.0
+        } else {
+            round(d.original as f32 / d.insights as f32)
+        },
+        repeats: seq(d.repeats.iter().map(move |r| RepeatJson {
+            insight: insight(index, r.insight),
+            first_appeared: insight(index, r.first),
+            score: round(r.score),
+        })),
+    }))
 }
 
 /// The whole report.
-pub fn report(index: &Index, r: &Report) -> Value {
-    json!({
-        "summary": {
-            "documents": index.documents().len(),
-            "insights": index.len(),
-            "model": index.meta.model_id,
-            "split": index.meta.split,
+pub fn report<'a>(index: &'a Index, r: &'a Report<'a>) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct Summary<'a> {
+        documents: usize,
+        insights: usize,
+        model: &'a str,
+        split: &'a str,
+    }
+    #[derive(Serialize)]
+    struct ReportJson<'a, T, L, D, O> {
+        summary: Summary<'a>,
+        topics: T,
+        links: L,
+        duplicates: D,
+        documents: O,
+    }
+    ReportJson {
+        summary: Summary {
+            documents: index.documents().len(),
+            insights: index.len(),
+            model: &index.meta.model_id,
+            split: &index.meta.split,
         },
-        "topics": topics(index, r.topics, r.unclustered, r.k_choice),
-        "links": links(index, r.links),
-        "duplicates": duplicates(index, r.duplicates),
-        "documents": originality(index, r.originality),
-    })
+        topics: topics(index, r.topics, r.unclustered, r.k_choice),
+        links: links(index, r.links),
+        duplicates: duplicates(index, r.duplicates),
+        documents: originality(index, r.originality),
+    }
 }

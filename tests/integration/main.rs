@@ -1,5 +1,6 @@
 //! Integration tests with the real model (fetched and verified on first use, as a user's first run would).
 
+mod approximate;
 mod bad_input;
 mod cli_embed;
 mod common;

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 pub(crate) use crate::vectors::dots;
-use crate::vectors::{dot, normalize_in_place, Embeddings};
+use crate::vectors::{dot, normalize_in_place, row_products, Embeddings};
 
 pub(crate) use crate::rng::Rng;
 
@@ -40,32 +40,54 @@ pub(crate) fn sim(a: &[f32], b: &[f32]) -> f32 {
     dot(a, b)
 }
 
-/// Index and cosine of the centroid closest to `x` (ties go to the lowest index); `buf` holds one score per
-/// centroid.
-fn nearest(x: &[f32], centroids: &Embeddings, buf: &mut [f32]) -> (usize, f32) {
-    dots(centroids.as_flat(), centroids.dim(), x, buf);
-    let mut best = (0, f32::NEG_INFINITY);
-    for (c, &v) in buf.iter().enumerate() {
-        if v > best.1 {
-            best = (c, v);
-        }
-    }
-    best
+/// Rows per matrix product. Fixed, so that results never depend on the number of threads.
+const BLOCK: usize = 256;
+
+/// Calls `each(first_row, scores)` for every block of [`BLOCK`] rows of `data`, in parallel, where `scores` holds
+/// `block × others.len()` cosines: row by row, the row's cosine with each row of `others`.
+fn for_each_block<R: Send>(
+    data: &Embeddings,
+    others: &Embeddings,
+    each: impl Fn(usize, &[f32]) -> R + Sync + Send,
+) -> Vec<R> {
+    let dim = data.dim().max(1);
+    let k = others.len();
+    data.as_flat()
+        .par_chunks(BLOCK * dim)
+        .enumerate()
+        .map_init(Vec::new, |buf, (b, rows)| {
+            let m = rows.len() / dim;
+            buf.resize(m * k, 0.0);
+            row_products(buf, rows, others.as_flat(), m, k, dim, false);
+            each(b * BLOCK, buf)
+        })
+        .collect()
 }
 
-/// The cosine of every row of `data` with `x`, in parallel over fixed blocks of rows.
-pub(crate) fn sims_to(data: &Embeddings, x: &[f32]) -> Vec<f32> {
-    let dim = data.dim().max(1);
-    let mut out = vec![0.0f32; data.len()];
-    out.par_chunks_mut(1024)
-        .zip(data.as_flat().par_chunks(1024 * dim))
-        .for_each(|(o, rows)| dots(rows, dim, x, o));
-    out
+/// For every row, the index and cosine of the centroid closest to it (ties go to the lowest index).
+fn nearest_centroids(data: &Embeddings, centroids: &Embeddings) -> Vec<(usize, f32)> {
+    let k = centroids.len().max(1);
+    for_each_block(data, centroids, |_, scores| {
+        scores
+            .chunks_exact(k)
+            .map(|row| {
+                let mut best = (0, f32::NEG_INFINITY);
+                for (c, &v) in row.iter().enumerate() {
+                    if v > best.1 {
+                        best = (c, v);
+                    }
+                }
+                best
+            })
+            .collect::<Vec<_>>()
+    })
+    .concat()
 }
 
 /// Greedy k-means++ seeding on the cosine distance `1 - cos` (for unit vectors, half the squared Euclidean distance,
 /// so this is the usual D² weighting), trying `2 + ln k` candidates per step and keeping the one that lowers the
-/// total distance most, as scikit-learn does.
+/// total distance most, as scikit-learn does. The candidates of a step are drawn first and scored against every row
+/// in one pass.
 pub(crate) fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embeddings {
     let n = data.len();
     let mut centroids = Embeddings::empty(data.dim());
@@ -75,24 +97,20 @@ pub(crate) fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embe
     let trials = 2 + (k as f64).ln().floor() as usize;
     let first = rng.below(n);
     centroids.push(data.row(first));
-    let mut dist: Vec<f64> = sims_to(data, data.row(first))
-        .iter()
-        .map(|&s| (1.0 - s as f64).max(0.0))
-        .collect();
+    let mut dist: Vec<f64> = distances_to(data, &[first], None).swap_remove(0);
     while centroids.len() < k {
         let total: f64 = dist.iter().sum();
+        let candidates: Vec<usize> = (0..trials)
+            .map(|_| {
+                if total > 0.0 {
+                    pick_weighted(&dist, total, rng.next_f64() * total)
+                } else {
+                    rng.below(n)
+                }
+            })
+            .collect();
         let mut best: Option<(f64, Vec<f64>, usize)> = None;
-        for _ in 0..trials {
-            let cand = if total > 0.0 {
-                pick_weighted(&dist, total, rng.next_f64() * total)
-            } else {
-                rng.below(n)
-            };
-            let new_dist: Vec<f64> = sims_to(data, data.row(cand))
-                .iter()
-                .zip(&dist)
-                .map(|(&s, &d)| d.min((1.0 - s as f64).max(0.0)))
-                .collect();
+        for (new_dist, cand) in distances_to(data, &candidates, Some(&dist)).into_iter().zip(candidates) {
             let pot: f64 = new_dist.iter().sum();
             if best.as_ref().is_none_or(|b| pot < b.0) {
                 best = Some((pot, new_dist, cand));
@@ -104,6 +122,26 @@ pub(crate) fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embe
         }
     }
     centroids
+}
+
+/// For each candidate row, every row's cosine distance to it, or to the nearer of it and the current centres when
+/// `dist` (the distance to those) is given.
+fn distances_to(data: &Embeddings, candidates: &[usize], dist: Option<&[f64]>) -> Vec<Vec<f64>> {
+    let t = candidates.len();
+    let cands = data.select(candidates);
+    let blocks = for_each_block(data, &cands, |start, scores| {
+        let mut out = vec![Vec::with_capacity(scores.len() / t.max(1)); t];
+        for (r, row) in scores.chunks_exact(t.max(1)).enumerate() {
+            for (o, &s) in out.iter_mut().zip(row) {
+                let d = (1.0 - s as f64).max(0.0);
+                o.push(dist.map_or(d, |old| old[start + r].min(d)));
+            }
+        }
+        out
+    });
+    (0..t)
+        .map(|c| blocks.iter().flat_map(|b| b[c].iter().copied()).collect())
+        .collect()
 }
 
 /// The index where the running sum of `w` first exceeds `target` (the last positive weight if rounding runs out).
@@ -169,10 +207,7 @@ pub(crate) fn lloyd(data: &Embeddings, mut centroids: Embeddings, max_iter: usiz
     }
     let mut assign = vec![usize::MAX; n];
     for _ in 0..max_iter.max(1) {
-        let near: Vec<(usize, f32)> = (0..n)
-            .into_par_iter()
-            .map_init(|| vec![0.0f32; k], |buf, i| nearest(data.row(i), &centroids, buf))
-            .collect();
+        let near = nearest_centroids(data, &centroids);
         let mut new_assign: Vec<usize> = near.iter().map(|p| p.0).collect();
         refill_empty(&mut new_assign, &near, k);
         let changed = new_assign != assign;
@@ -198,6 +233,10 @@ pub(crate) fn lloyd(data: &Embeddings, mut centroids: Embeddings, max_iter: usiz
 /// Hartigan-style refinement of a spherical k-means partition: visits rows in order and moves each to the cluster
 /// that most increases the objective `Σ_c ‖sum of c‖` (which equals the sum of member-to-centroid cosines), updating
 /// the sums at once; repeats until a pass moves nothing or `max_passes` is reached. Never empties a cluster.
+///
+/// The rows' products with the cluster sums are taken for a block of rows at a time in one matrix product; within a
+/// block, each row's products are corrected for the moves made by the rows before it, so every decision sees the
+/// sums as they are at that row, exactly as a row-by-row pass would.
 pub(crate) fn hartigan(data: &Embeddings, assign: &mut [usize], k: usize, max_passes: usize) -> usize {
     let dim = data.dim();
     let n = data.len();
@@ -213,7 +252,9 @@ pub(crate) fn hartigan(data: &Embeddings, assign: &mut [usize], k: usize, max_pa
         }
     }
     let mut sums: Vec<f32> = acc.iter().map(|&a| a as f32).collect();
-    let mut xs = vec![0.0f32; k];
+    let mut products = vec![0.0f32; BLOCK * k];
+    // Moves made in the current block: (row, from, to).
+    let mut moved_here: Vec<(usize, usize, usize)> = Vec::with_capacity(BLOCK);
     let mut moves = 0;
     for _ in 0..max_passes {
         // Squared norms of the sums, recomputed each pass so that rounding cannot drift.
@@ -222,35 +263,48 @@ pub(crate) fn hartigan(data: &Embeddings, assign: &mut [usize], k: usize, max_pa
             .map(|s| s.iter().map(|&v| v as f64 * v as f64).sum())
             .collect();
         let mut moved = 0;
-        for (x, slot) in data.rows().zip(assign.iter_mut()) {
-            let a = *slot;
-            if size[a] <= 1 {
-                continue;
-            }
-            dots(&sums, dim, x, &mut xs);
-            let xx = sim(x, x) as f64;
-            let loss = norm2[a].sqrt() - (norm2[a] - 2.0 * xs[a] as f64 + xx).max(0.0).sqrt();
-            let mut best = (a, 0.0f64);
-            for c in 0..k {
-                if c != a {
-                    let gain = (norm2[c] + 2.0 * xs[c] as f64 + xx).max(0.0).sqrt() - norm2[c].sqrt() - loss;
-                    if gain > best.1 + 1e-6 {
-                        best = (c, gain);
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            let rows = &data.as_flat()[start * dim..end * dim];
+            row_products(&mut products, rows, &sums, end - start, k, dim, false);
+            moved_here.clear();
+            for i in start..end {
+                let x = data.row(i);
+                let xs = &mut products[(i - start) * k..(i - start + 1) * k];
+                for &(j, from, to) in &moved_here {
+                    let d = sim(x, data.row(j));
+                    xs[from] -= d;
+                    xs[to] += d;
+                }
+                let a = assign[i];
+                if size[a] <= 1 {
+                    continue;
+                }
+                let xx = sim(x, x) as f64;
+                let loss = norm2[a].sqrt() - (norm2[a] - 2.0 * xs[a] as f64 + xx).max(0.0).sqrt();
+                let mut best = (a, 0.0f64);
+                for (c, &xc) in xs.iter().enumerate() {
+                    if c != a {
+                        let gain = (norm2[c] + 2.0 * xc as f64 + xx).max(0.0).sqrt() - norm2[c].sqrt() - loss;
+                        if gain > best.1 + 1e-6 {
+                            best = (c, gain);
+                        }
                     }
                 }
-            }
-            let b = best.0;
-            if b != a {
-                norm2[a] = (norm2[a] - 2.0 * xs[a] as f64 + xx).max(0.0);
-                norm2[b] += 2.0 * xs[b] as f64 + xx;
-                for (d, &v) in x.iter().enumerate() {
-                    sums[a * dim + d] -= v;
-                    sums[b * dim + d] += v;
+                let b = best.0;
+                if b != a {
+                    norm2[a] = (norm2[a] - 2.0 * xs[a] as f64 + xx).max(0.0);
+                    norm2[b] += 2.0 * xs[b] as f64 + xx;
+                    for (d, &v) in x.iter().enumerate() {
+                        sums[a * dim + d] -= v;
+                        sums[b * dim + d] += v;
+                    }
+                    size[a] -= 1;
+                    size[b] += 1;
+                    assign[i] = b;
+                    moved_here.push((i, a, b));
+                    moved += 1;
                 }
-                size[a] -= 1;
-                size[b] += 1;
-                *slot = b;
-                moved += 1;
             }
         }
         moves += moved;

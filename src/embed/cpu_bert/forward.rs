@@ -1,10 +1,10 @@
 //! One chunk of packed sequences through the encoder, and its pooling.
 
 use super::kernels::{add_bias, attend, bias_gelu, bias_layer_norm};
-use super::matmul::linear;
 use super::CpuBert;
 use crate::embed::tokenize::TokenIds;
 use crate::embed::Pooling;
+use crate::vectors::row_products;
 
 /// Buffers reused across the chunks one worker runs; they grow to the largest chunk and stay.
 #[derive(Default)]
@@ -47,7 +47,7 @@ impl CpuBert {
         bias_layer_norm(isa, x, &self.zeros, &w.embed_norm_g, &w.embed_norm_b, self.eps);
         for layer in &w.layers {
             let qkv = &mut ws.big[..t * 3 * h];
-            linear(qkv, &ws.x[..t * h], &layer.qkv_w, t, 3 * h, h, false);
+            row_products(qkv, &ws.x[..t * h], &layer.qkv_w, t, 3 * h, h, false);
             add_bias(isa, qkv, &layer.qkv_b);
             let mut start = 0;
             for s in seqs {
@@ -64,12 +64,12 @@ impl CpuBert {
                 start += len;
             }
             let x = &mut ws.x[..t * h];
-            linear(x, &ws.ctx[..t * h], &layer.out_w, t, h, h, true);
+            row_products(x, &ws.ctx[..t * h], &layer.out_w, t, h, h, true);
             bias_layer_norm(isa, x, &layer.out_b, &layer.attn_norm_g, &layer.attn_norm_b, self.eps);
             let act = &mut ws.big[..t * inter];
-            linear(act, x, &layer.up_w, t, inter, h, false);
+            row_products(act, x, &layer.up_w, t, inter, h, false);
             bias_gelu(isa, act, &layer.up_b);
-            linear(x, act, &layer.down_w, t, h, inter, true);
+            row_products(x, act, &layer.down_w, t, h, inter, true);
             bias_layer_norm(isa, x, &layer.down_b, &layer.out_norm_g, &layer.out_norm_b, self.eps);
         }
         pool(&ws.x[..t * h], seqs, pooling, h, out);

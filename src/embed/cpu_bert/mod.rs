@@ -9,7 +9,6 @@
 mod forward;
 pub mod isa;
 pub mod kernels;
-pub mod matmul;
 #[cfg(test)]
 mod tests;
 mod weights;
