@@ -3,9 +3,12 @@
 //!
 //! ```text
 //! cargo run --release --features ann-compare --example ann_compare -- [--n 100000] [--queries 1000] [--seed 7]
-//!     [--only insights,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64]
+//!     [--only insights,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64[,128,...]]
 //!     [--m 16]
 //! ```
+//!
+//! `--ef` may list several search breadths: candidates that can change it after their build are searched with each
+//! (one row per value; the build is not repeated).
 //!
 //! `--index FILE` takes the vectors of a saved index instead of synthetic ones, holding out `--queries` rows spread
 //! through it as the queries.
@@ -38,6 +41,10 @@ struct Settings {
 /// A built candidate: answers a query with the keys of its `k` best rows.
 trait Candidate {
     fn search(&self, query: &[f32], k: usize) -> Vec<usize>;
+    /// Sets the search breadth for later searches; false where the candidate cannot change it after its build.
+    fn set_ef(&mut self, _ef: usize) -> bool {
+        false
+    }
 }
 
 struct Own<'a>(insights::index::ann::Hnsw, &'a Embeddings, usize);
@@ -51,6 +58,11 @@ impl Candidate for Own<'_> {
             .take(k)
             .map(|s| s.node as usize)
             .collect()
+    }
+
+    fn set_ef(&mut self, ef: usize) -> bool {
+        self.2 = ef;
+        true
     }
 }
 
@@ -210,8 +222,13 @@ fn main() -> Result<()> {
     let settings = Settings {
         m: arg(&args, "--m", 16)?,
         ef_construction: arg(&args, "--ef-construction", 128)?,
-        ef: arg(&args, "--ef", 64)?,
+        ef: 0,
     };
+    let efs: Vec<usize> = arg(&args, "--ef", "64".to_string())?
+        .split(',')
+        .map(|e| e.trim().parse().context("--ef takes numbers separated by commas"))
+        .collect::<Result<_>>()?;
+    let settings = Settings { ef: efs[0], ..settings };
     let only: String = arg(
         &args,
         "--only",
@@ -250,7 +267,7 @@ fn main() -> Result<()> {
     for name in only.split(',') {
         let before = rss_bytes();
         let t = Instant::now();
-        let candidate: Box<dyn Candidate + '_> = match name {
+        let mut candidate: Box<dyn Candidate + '_> = match name {
             "insights" => build_own(&data, &settings),
             #[cfg(feature = "ann-compare")]
             "usearch" => build_usearch(&data, &settings, usearch::ScalarKind::F32)?,
@@ -266,24 +283,28 @@ fn main() -> Result<()> {
         };
         let build = t.elapsed().as_secs_f64();
         let grown = rss_bytes().saturating_sub(before) as f64 / (1 << 20) as f64;
-        let mut times = Vec::with_capacity(nq);
-        let mut found = 0usize;
-        for (q, want) in qs.rows().zip(&truth) {
-            let t = Instant::now();
-            let got = candidate.search(q, 10);
-            times.push(t.elapsed().as_secs_f64() * 1e6);
-            found += got.iter().filter(|g| want.contains(g)).count();
+        for (i, &ef) in efs.iter().enumerate() {
+            if i > 0 && !candidate.set_ef(ef) {
+                break;
+            }
+            let mut times = Vec::with_capacity(nq);
+            let mut found = 0usize;
+            for (q, want) in qs.rows().zip(&truth) {
+                let t = Instant::now();
+                let got = candidate.search(q, 10);
+                times.push(t.elapsed().as_secs_f64() * 1e6);
+                found += got.iter().filter(|g| want.contains(g)).count();
+            }
+            times.sort_by(f64::total_cmp);
+            let recall = found as f64 / (truth.len() * 10) as f64;
+            println!(
+                "| {name} | {n} | {} / {} / {ef} | {recall:.4} | {build:.1} | {:.0} | {:.0} | {grown:.0} |",
+                settings.m,
+                settings.ef_construction,
+                percentile(&times, 0.5),
+                percentile(&times, 0.99)
+            );
         }
-        times.sort_by(f64::total_cmp);
-        let recall = found as f64 / (truth.len() * 10) as f64;
-        println!(
-            "| {name} | {n} | {} / {} / {} | {recall:.4} | {build:.1} | {:.0} | {:.0} | {grown:.0} |",
-            settings.m,
-            settings.ef_construction,
-            settings.ef,
-            percentile(&times, 0.5),
-            percentile(&times, 0.99)
-        );
         drop(candidate);
     }
     Ok(())

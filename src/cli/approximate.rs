@@ -47,7 +47,7 @@ fn build(index: &Index, texts: &DistinctTexts, quiet: bool) -> Hnsw {
     Hnsw::build(
         &texts.node_vectors(&index.vectors),
         texts.keys.clone(),
-        AnnOptions::default(),
+        AnnOptions::for_nodes(total),
         &|done| progress.lock().map(|mut p| p.update(done, total)).unwrap_or(()),
     )
 }

@@ -107,7 +107,7 @@ impl Corpus {
                 vectors: &self.index.vectors,
                 hnsw,
                 texts,
-                ef: hnsw.options.ef_search,
+                ef: hnsw.options.ef_for(hnsw.len()),
             },
             None => Nearest::Exact(&self.index.vectors),
         }

@@ -142,3 +142,15 @@ fn the_file_round_trips_and_damage_is_refused() {
     write(&forged);
     assert!(err(()).contains("not there at level 1"), "{}", err(()));
 }
+
+#[test]
+fn big_graphs_link_with_a_narrower_beam_and_search_with_a_wider_one() {
+    let small = AnnOptions::for_nodes(60_000);
+    assert_eq!(small, AnnOptions::default());
+    assert_eq!(small.ef_for(60_000), 64);
+    assert_eq!(small.ef_for(100_000), 64);
+    let big = AnnOptions::for_nodes(1_000_000);
+    assert_eq!(big.ef_construction, 100);
+    assert_eq!(big.ef_for(1_000_000), 202);
+    assert_eq!(big.ef_for(100_000_000), 512, "capped");
+}
