@@ -219,16 +219,15 @@ fn main() -> Result<()> {
     let n: usize = arg(&args, "--n", 100_000)?;
     let nq: usize = arg(&args, "--queries", 1000)?;
     let seed: u64 = arg(&args, "--seed", 7)?;
-    let settings = Settings {
-        m: arg(&args, "--m", 16)?,
-        ef_construction: arg(&args, "--ef-construction", 128)?,
-        ef: 0,
-    };
     let efs: Vec<usize> = arg(&args, "--ef", "64".to_string())?
         .split(',')
         .map(|e| e.trim().parse().context("--ef takes numbers separated by commas"))
         .collect::<Result<_>>()?;
-    let settings = Settings { ef: efs[0], ..settings };
+    let settings = Settings {
+        m: arg(&args, "--m", 16)?,
+        ef_construction: arg(&args, "--ef-construction", 128)?,
+        ef: efs[0],
+    };
     let only: String = arg(
         &args,
         "--only",

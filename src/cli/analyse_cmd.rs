@@ -64,9 +64,9 @@ pub struct ClustersArgs {
     /// Seed of the clustering's random choices (same seed, same input: same topics).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Above this many insights, the number of topics is chosen and the k-means restarts are run on a random
-    /// sample of this size; a final refinement over every insight then places each one. Keeps clustering cost
-    /// linear in the corpus size; lower it to trade a little quality for speed.
+    /// Above this many insights, the k-means restarts (of the topics, and of the fine clustering that the automatic
+    /// number of topics is chosen from) run on a random sample of this size, and refinement over every insight then
+    /// places each one. Keeps clustering cost linear in the corpus size; lower it to trade a little quality for speed.
     #[arg(long, default_value_t = ClusterOptions::default().fit_sample, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
     pub sample: usize,
@@ -120,22 +120,19 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
-fn clustered(
-    index: &Index,
-    k: Option<u32>,
-    seed: u64,
-    sample: usize,
-    keywords: usize,
-) -> (Vec<Topic>, Vec<usize>, &'static str) {
-    let opts = ClusterOptions {
-        k: k.map(|k| k as usize),
-        seed,
-        fit_sample: sample,
-        ..ClusterOptions::default()
-    };
-    let clustering = cluster(&index.vectors, &opts);
+/// The topics of the index clustered with `opts`, with `keywords` keywords each; and how k was chosen.
+fn clustered(index: &Index, opts: &ClusterOptions, keywords: usize) -> (Vec<Topic>, Vec<usize>, &'static str) {
+    let clustering = cluster(&index.vectors, opts);
     let (topics, unclustered) = topics(index, &clustering, keywords);
-    (topics, unclustered, if k.is_some() { "fixed" } else { "auto" })
+    (topics, unclustered, if opts.k.is_some() { "fixed" } else { "auto" })
+}
+
+/// Clustering settings with `--k` given or not.
+fn with_k(k: Option<u32>) -> ClusterOptions {
+    ClusterOptions {
+        k: k.map(|k| k as usize),
+        ..ClusterOptions::default()
+    }
 }
 
 fn duplicate_groups(index: &Index, neighbours: &[Vec<Hit>], paraphrase_min_score: f32) -> Vec<DuplicateGroup> {
@@ -151,7 +148,15 @@ fn duplicate_groups(index: &Index, neighbours: &[Vec<Hit>], paraphrase_min_score
 pub fn clusters(args: &ClustersArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::None)?;
     let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(index, args.k, args.seed, args.sample, args.keywords);
+    let (topics, unclustered, k_choice) = clustered(
+        index,
+        &ClusterOptions {
+            seed: args.seed,
+            fit_sample: args.sample,
+            ..with_k(args.k)
+        },
+        args.keywords,
+    );
     emit(
         args.json,
         || json::topics(index, &topics, &unclustered, k_choice),
@@ -190,7 +195,7 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
 pub fn report(args: &ReportArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(index, args.k, 42, ClusterOptions::default().fit_sample, 6);
+    let (topics, unclustered, k_choice) = clustered(index, &with_k(args.k), 6);
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let groups = duplicate_groups(index, &neighbours, DuplicateOptions::default().paraphrase_min_score);
     // Copies of one insight are shown as duplicates: links are between distinct points, each pair of points once.

@@ -43,23 +43,18 @@ pub(crate) fn sim(a: &[f32], b: &[f32]) -> f32 {
 /// Rows per matrix product. Fixed, so that results never depend on the number of threads.
 const BLOCK: usize = 256;
 
-/// Calls `each(first_row, scores)` for every block of [`BLOCK`] rows of `data`, in parallel, where `scores` holds
-/// `block × others.len()` cosines: row by row, the row's cosine with each row of `others`.
-fn for_each_block<R: Send>(
-    data: &Embeddings,
-    others: &Embeddings,
-    each: impl Fn(usize, &[f32]) -> R + Sync + Send,
-) -> Vec<R> {
+/// Calls `each(scores)` for every block of [`BLOCK`] rows of `data`, in parallel, where `scores` holds
+/// `block × others.len()` cosines: row by row, the row's cosine with each row of `others`. Results in block order.
+fn for_each_block<R: Send>(data: &Embeddings, others: &Embeddings, each: impl Fn(&[f32]) -> R + Sync + Send) -> Vec<R> {
     let dim = data.dim().max(1);
     let k = others.len();
     data.as_flat()
         .par_chunks(BLOCK * dim)
-        .enumerate()
-        .map_init(Vec::new, |buf, (b, rows)| {
+        .map_init(Vec::new, |buf, rows| {
             let m = rows.len() / dim;
             buf.resize(m * k, 0.0);
             row_products(buf, rows, others.as_flat(), m, k, dim, false);
-            each(b * BLOCK, buf)
+            each(buf)
         })
         .collect()
 }
@@ -67,7 +62,7 @@ fn for_each_block<R: Send>(
 /// For every row, the index and cosine of the centroid closest to it (ties go to the lowest index).
 fn nearest_centroids(data: &Embeddings, centroids: &Embeddings) -> Vec<(usize, f32)> {
     let k = centroids.len().max(1);
-    for_each_block(data, centroids, |_, scores| {
+    for_each_block(data, centroids, |scores| {
         scores
             .chunks_exact(k)
             .map(|row| {
@@ -97,7 +92,7 @@ pub(crate) fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embe
     let trials = 2 + (k as f64).ln().floor() as usize;
     let first = rng.below(n);
     centroids.push(data.row(first));
-    let mut dist: Vec<f64> = distances_to(data, &[first], None).swap_remove(0);
+    let mut dist = distances_to(data, &[first]);
     while centroids.len() < k {
         let total: f64 = dist.iter().sum();
         let candidates: Vec<usize> = (0..trials)
@@ -109,39 +104,36 @@ pub(crate) fn seed_plus_plus(data: &Embeddings, k: usize, rng: &mut Rng) -> Embe
                 }
             })
             .collect();
-        let mut best: Option<(f64, Vec<f64>, usize)> = None;
-        for (new_dist, cand) in distances_to(data, &candidates, Some(&dist)).into_iter().zip(candidates) {
-            let pot: f64 = new_dist.iter().sum();
-            if best.as_ref().is_none_or(|b| pot < b.0) {
-                best = Some((pot, new_dist, cand));
+        let t = candidates.len();
+        let to_candidates = distances_to(data, &candidates);
+        // Each row's distance to the nearest centre once candidate `c` is one of them.
+        let with = |c: usize| {
+            dist.iter()
+                .zip(to_candidates.chunks_exact(t))
+                .map(move |(&old, row)| old.min(row[c]))
+        };
+        let mut best: Option<(f64, usize)> = None;
+        for c in 0..t {
+            let pot: f64 = with(c).sum();
+            if best.is_none_or(|b| pot < b.0) {
+                best = Some((pot, c));
             }
         }
-        if let Some((_, new_dist, cand)) = best {
-            centroids.push(data.row(cand));
-            dist = new_dist;
+        if let Some((_, c)) = best {
+            centroids.push(data.row(candidates[c]));
+            dist = with(c).collect();
         }
     }
     centroids
 }
 
-/// For each candidate row, every row's cosine distance to it, or to the nearer of it and the current centres when
-/// `dist` (the distance to those) is given.
-fn distances_to(data: &Embeddings, candidates: &[usize], dist: Option<&[f64]>) -> Vec<Vec<f64>> {
-    let t = candidates.len();
+/// Every row's cosine distance to each of the `candidates` rows, row-major: `data.len() × candidates.len()`.
+fn distances_to(data: &Embeddings, candidates: &[usize]) -> Vec<f64> {
     let cands = data.select(candidates);
-    let blocks = for_each_block(data, &cands, |start, scores| {
-        let mut out = vec![Vec::with_capacity(scores.len() / t.max(1)); t];
-        for (r, row) in scores.chunks_exact(t.max(1)).enumerate() {
-            for (o, &s) in out.iter_mut().zip(row) {
-                let d = (1.0 - s as f64).max(0.0);
-                o.push(dist.map_or(d, |old| old[start + r].min(d)));
-            }
-        }
-        out
-    });
-    (0..t)
-        .map(|c| blocks.iter().flat_map(|b| b[c].iter().copied()).collect())
-        .collect()
+    for_each_block(data, &cands, |scores| {
+        scores.iter().map(|&s| (1.0 - s as f64).max(0.0)).collect::<Vec<_>>()
+    })
+    .concat()
 }
 
 /// The index where the running sum of `w` first exceeds `target` (the last positive weight if rounding runs out).
