@@ -65,8 +65,9 @@ pub struct ClustersArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Above this many insights, the k-means restarts (of the topics, and of the fine clustering that the automatic
-    /// number of topics is chosen from) run on a random sample of this size, and refinement over every insight then
-    /// places each one. Keeps clustering cost linear in the corpus size; lower it to trade a little quality for speed.
+    /// number of topics is chosen from) draw their seeds from a random sample of this size and only the best three
+    /// runs get Hartigan's (sequential) polishing; every run still iterates over every insight. Cost stays linear in
+    /// the corpus size.
     #[arg(long, default_value_t = ClusterOptions::default().fit_sample, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
     pub sample: usize,

@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use super::lloyd::lloyd;
 pub(crate) use crate::vectors::dots;
 use crate::vectors::{dot, normalize_in_place, row_products, Embeddings};
 
@@ -41,11 +42,15 @@ pub(crate) fn sim(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Rows per matrix product. Fixed, so that results never depend on the number of threads.
-const BLOCK: usize = 256;
+pub(crate) const BLOCK: usize = 256;
 
 /// Calls `each(scores)` for every block of [`BLOCK`] rows of `data`, in parallel, where `scores` holds
 /// `block × others.len()` cosines: row by row, the row's cosine with each row of `others`. Results in block order.
-fn for_each_block<R: Send>(data: &Embeddings, others: &Embeddings, each: impl Fn(&[f32]) -> R + Sync + Send) -> Vec<R> {
+pub(crate) fn for_each_block<R: Send>(
+    data: &Embeddings,
+    others: &Embeddings,
+    each: impl Fn(&[f32]) -> R + Sync + Send,
+) -> Vec<R> {
     let dim = data.dim().max(1);
     let k = others.len();
     data.as_flat()
@@ -57,26 +62,6 @@ fn for_each_block<R: Send>(data: &Embeddings, others: &Embeddings, each: impl Fn
             each(buf)
         })
         .collect()
-}
-
-/// For every row, the index and cosine of the centroid closest to it (ties go to the lowest index).
-fn nearest_centroids(data: &Embeddings, centroids: &Embeddings) -> Vec<(usize, f32)> {
-    let k = centroids.len().max(1);
-    for_each_block(data, centroids, |scores| {
-        scores
-            .chunks_exact(k)
-            .map(|row| {
-                let mut best = (0, f32::NEG_INFINITY);
-                for (c, &v) in row.iter().enumerate() {
-                    if v > best.1 {
-                        best = (c, v);
-                    }
-                }
-                best
-            })
-            .collect::<Vec<_>>()
-    })
-    .concat()
 }
 
 /// Greedy k-means++ seeding on the cosine distance `1 - cos` (for unit vectors, half the squared Euclidean distance,
@@ -184,44 +169,6 @@ pub(crate) fn members_of(assign: &[usize], k: usize) -> Vec<Vec<usize>> {
     members
 }
 
-/// Lloyd iterations from `centroids` until no row changes cluster or `max_iter` is reached. Empty clusters are
-/// refilled with the rows farthest from their centroids (taken from clusters that keep at least one member), so when
-/// there are at least `k` rows every cluster ends non-empty.
-pub(crate) fn lloyd(data: &Embeddings, mut centroids: Embeddings, max_iter: usize) -> KMeans {
-    let n = data.len();
-    let k = centroids.len();
-    if k == 0 || n == 0 {
-        return KMeans {
-            centroids,
-            assign: vec![0; n],
-            objective: 0.0,
-        };
-    }
-    let mut assign = vec![usize::MAX; n];
-    for _ in 0..max_iter.max(1) {
-        let near = nearest_centroids(data, &centroids);
-        let mut new_assign: Vec<usize> = near.iter().map(|p| p.0).collect();
-        refill_empty(&mut new_assign, &near, k);
-        let changed = new_assign != assign;
-        assign = new_assign;
-        centroids = centroids_of(data, &assign, k);
-        if !changed {
-            break;
-        }
-    }
-    let objective = (0..n)
-        .into_par_iter()
-        .map(|i| sim(data.row(i), centroids.row(assign[i])) as f64)
-        .collect::<Vec<f64>>()
-        .iter()
-        .sum();
-    KMeans {
-        centroids,
-        assign,
-        objective,
-    }
-}
-
 /// Hartigan-style refinement of a spherical k-means partition: visits rows in order and moves each to the cluster
 /// that most increases the objective `Σ_c ‖sum of c‖` (which equals the sum of member-to-centroid cosines), updating
 /// the sums at once; repeats until a pass moves nothing or `max_passes` is reached. Never empties a cluster.
@@ -307,34 +254,6 @@ pub(crate) fn hartigan(data: &Embeddings, assign: &mut [usize], k: usize, max_pa
     moves
 }
 
-/// Moves the worst-fitting rows of populous clusters into empty ones, deterministically.
-fn refill_empty(assign: &mut [usize], near: &[(usize, f32)], k: usize) {
-    let mut sizes = vec![0usize; k];
-    for &c in assign.iter() {
-        sizes[c] += 1;
-    }
-    if sizes.iter().all(|&s| s > 0) {
-        return;
-    }
-    let mut order: Vec<usize> = (0..assign.len()).collect();
-    order.sort_by(|&a, &b| near[a].1.total_cmp(&near[b].1).then(a.cmp(&b)));
-    let mut next = order.into_iter();
-    for c in 0..k {
-        if sizes[c] > 0 {
-            continue;
-        }
-        for i in next.by_ref() {
-            let from = assign[i];
-            if sizes[from] > 1 {
-                sizes[from] -= 1;
-                sizes[c] = 1;
-                assign[i] = c;
-                break;
-            }
-        }
-    }
-}
-
 /// Polishes a k-means result: Hartigan passes (at most `max_iter`), then Lloyd again if anything moved, so that the
 /// centroids are the normalised member sums of the returned assignment.
 pub(crate) fn polish(data: &Embeddings, run: KMeans, max_iter: usize) -> KMeans {
@@ -346,19 +265,44 @@ pub(crate) fn polish(data: &Embeddings, run: KMeans, max_iter: usize) -> KMeans 
     lloyd(data, centroids_of(data, &assign, k), max_iter)
 }
 
-/// The best (highest objective) of `restarts` runs, each seeded by [`seed_plus_plus`], iterated by [`lloyd`] and
-/// polished by [`polish`]; ties keep the earliest run.
-pub(crate) fn best_of(data: &Embeddings, k: usize, restarts: usize, seed: u64, max_iter: usize) -> KMeans {
-    let mut rng = Rng::new(seed);
-    let mut best: Option<KMeans> = None;
-    for _ in 0..restarts.max(1) {
+/// How a k-means fit runs: its restarts, where their seeds come from, and how many get polished.
+pub(crate) struct Restarts<'a> {
+    /// The rows k-means++ draws its seeds from: the data itself, or a sample of it when the data is large.
+    pub seeding: &'a Embeddings,
+    /// Independently seeded runs.
+    pub runs: usize,
+    /// How many of the runs, those with the best objective after Lloyd, are polished by Hartigan's moves.
+    pub polished: usize,
+    /// Seed of the runs' random choices.
+    pub seed: u64,
+    /// Bound on Lloyd iterations and Hartigan passes.
+    pub max_iter: usize,
+}
+
+/// The best (highest objective) of several k-means runs over `data`: each is seeded by [`seed_plus_plus`] on the
+/// rows of [`Restarts::seeding`] and iterated by [`lloyd`]; the best [`Restarts::polished`] of them are polished by
+/// [`polish`] and the best polished run wins (ties: the better run after Lloyd, then the earlier run).
+pub(crate) fn best_of(data: &Embeddings, k: usize, how: &Restarts) -> KMeans {
+    let mut rng = Rng::new(how.seed);
+    let keep = how.polished.max(1);
+    // The best runs after Lloyd, best first; a stable insert keeps the earlier of equal runs first.
+    let mut best: Vec<KMeans> = Vec::with_capacity(keep + 1);
+    for _ in 0..how.runs.max(1) {
         let mut run_rng = Rng::new(rng.next_u64());
-        let init = seed_plus_plus(data, k, &mut run_rng);
-        let run = polish(data, lloyd(data, init, max_iter), max_iter);
-        match &best {
-            Some(b) if b.objective >= run.objective => {}
-            _ => best = Some(run),
+        let init = seed_plus_plus(how.seeding, k, &mut run_rng);
+        let run = lloyd(data, init, how.max_iter);
+        let at = best.partition_point(|b| b.objective >= run.objective);
+        if at < keep {
+            best.insert(at, run);
+            best.truncate(keep);
         }
     }
-    best.unwrap_or_else(|| lloyd(data, Embeddings::empty(data.dim().max(1)), 1))
+    let mut winner: Option<KMeans> = None;
+    for run in best {
+        let run = polish(data, run, how.max_iter);
+        if winner.as_ref().is_none_or(|w| run.objective > w.objective) {
+            winner = Some(run);
+        }
+    }
+    winner.unwrap_or_else(|| lloyd(data, Embeddings::empty(data.dim().max(1)), 1))
 }
