@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --features ann-compare --example ann_compare -- [--n 100000] [--queries 1000] [--seed 7]
-//!     [--only insights,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64[,128,...]]
+//!     [--only insights,insights-int8,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64[,128,...]]
 //!     [--m 16]
 //! ```
 //!
@@ -15,6 +15,8 @@
 //!
 //! Without `--features ann-compare` only `insights` (this crate's own graph, `insights::index::ann`) is built, and
 //! none of the other crates is compiled. Its memory is the graph alone: it searches the caller's vectors in place.
+//! `insights-int8` is the same graph walking an int8 copy of the vectors (`insights index --ann-vectors int8`),
+//! its results re-scored with the f32 vectors; its memory includes the copy.
 //!
 //! Every candidate gets the same graph settings (M neighbours per node, efConstruction, efSearch) and is built with
 //! all cores (rayon's pool; set `RAYON_NUM_THREADS`). Queries run one at a time on one thread, as `similar` does.
@@ -28,6 +30,7 @@ use anyhow::{bail, Context, Result};
 #[cfg(feature = "ann-compare")]
 use rayon::prelude::*;
 
+use insights::index::ann::compact::Storage;
 use insights::index::synthetic::{generate, queries, SyntheticSpec};
 use insights::index::top_k;
 use insights::Embeddings;
@@ -52,12 +55,15 @@ struct Own<'a>(insights::index::ann::Hnsw, &'a Embeddings, usize);
 impl Candidate for Own<'_> {
     fn search(&self, query: &[f32], k: usize) -> Vec<usize> {
         let nodes = own_nodes(self.1);
-        self.0
-            .search(&nodes, query, self.2.max(k))
-            .into_iter()
-            .take(k)
-            .map(|s| s.node as usize)
-            .collect()
+        let mut found = self.0.search(&nodes, query, self.2.max(k));
+        if self.0.int8.is_some() {
+            // The walk's scores are estimates: re-score exactly, as `Nearest` does.
+            for s in &mut found {
+                s.score = insights::vectors::dot(query, nodes.get(s.node));
+            }
+            found.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        found.into_iter().take(k).map(|s| s.node as usize).collect()
     }
 
     fn set_ef(&mut self, ef: usize) -> bool {
@@ -75,15 +81,16 @@ fn own_nodes(data: &Embeddings) -> insights::index::ann::NodeVectors<'_> {
     }
 }
 
-fn build_own<'a>(data: &'a Embeddings, s: &Settings) -> Box<dyn Candidate + 'a> {
+fn build_own<'a>(data: &'a Embeddings, s: &Settings, storage: Storage) -> Box<dyn Candidate + 'a> {
     let options = insights::index::ann::AnnOptions {
         m: s.m,
         ef_construction: s.ef_construction,
         ef_search: s.ef,
         seed: 42,
     };
-    let hnsw = insights::index::ann::Hnsw::build(&own_nodes(data), (0..data.len() as u64).collect(), options, &|_| {});
-    Box::new(Own(hnsw, data, s.ef))
+    let nodes = own_nodes(data);
+    let hnsw = insights::index::ann::Hnsw::build(&nodes, (0..data.len() as u64).collect(), options, &|_| {});
+    Box::new(Own(hnsw.with_storage(storage, &nodes), data, s.ef))
 }
 
 #[cfg(feature = "ann-compare")]
@@ -267,7 +274,8 @@ fn main() -> Result<()> {
         let before = rss_bytes();
         let t = Instant::now();
         let mut candidate: Box<dyn Candidate + '_> = match name {
-            "insights" => build_own(&data, &settings),
+            "insights" => build_own(&data, &settings, Storage::F32),
+            "insights-int8" => build_own(&data, &settings, Storage::Int8),
             #[cfg(feature = "ann-compare")]
             "usearch" => build_usearch(&data, &settings, usearch::ScalarKind::F32)?,
             #[cfg(feature = "ann-compare")]

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use anyhow::Result;
 use clap::ValueEnum;
 
+use insights::index::ann::compact::Storage;
 use insights::index::ann::file::{self as ann_file, ann_path};
 use insights::index::ann::{AnnOptions, Hnsw, UpdateStats};
 use insights::index::{DistinctTexts, Index, IndexError};
@@ -24,6 +25,25 @@ pub enum AnnChoice {
     On,
     /// Always exact search (every vector scored; FILE.ann is ignored, and `insights index` removes it).
     Off,
+}
+
+/// `--ann-vectors` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnVectors {
+    /// Walk the index's own f32 vectors in place (no copy).
+    F32,
+    /// Keep a one-byte-per-value copy in FILE.ann and walk it; results are re-scored with the f32 vectors.
+    Int8,
+}
+
+impl AnnVectors {
+    /// The graph's storage for this choice.
+    pub fn storage(self) -> Storage {
+        match self {
+            AnnVectors::F32 => Storage::F32,
+            AnnVectors::Int8 => Storage::Int8,
+        }
+    }
 }
 
 /// How a command searches, which decides whether an approximate index is worth building.
@@ -91,13 +111,20 @@ pub enum Refreshed {
     Absent,
     /// It was removed (`off`).
     Removed,
-    /// It was built or updated.
-    Written(UpdateStats),
+    /// It was built or updated, and walks vectors stored this way.
+    Written(UpdateStats, Storage),
 }
 
 /// Brings `INDEX.ann` up to date with the index just written to `index_path`: updated in place of a rebuild where
-/// one exists, built where `choice` asks for one, removed with `off`.
-pub fn refresh_saved(index: &Index, index_path: &Path, choice: AnnChoice, quiet: bool) -> Result<Refreshed> {
+/// one exists, built where `choice` asks for one, removed with `off`. Its vectors are stored as `storage` says, or
+/// as before (f32 for a new one) when `storage` is `None`.
+pub fn refresh_saved(
+    index: &Index,
+    index_path: &Path,
+    choice: AnnChoice,
+    storage: Option<Storage>,
+    quiet: bool,
+) -> Result<Refreshed> {
     let path = ann_path(index_path);
     let exists = path.exists();
     if choice == AnnChoice::Off || index.is_empty() {
@@ -124,11 +151,12 @@ pub fn refresh_saved(index: &Index, index_path: &Path, choice: AnnChoice, quiet:
         }
         None => None,
     };
+    let nodes = texts.node_vectors(&index.vectors);
     let (hnsw, stats) = match previous {
         Some(old) => {
             let progress = Mutex::new(Progress::new("updating the approximate index", quiet));
             let total = texts.len();
-            old.update(&texts.node_vectors(&index.vectors), texts.keys.clone(), &|done| {
+            old.update(&nodes, texts.keys.clone(), &|done| {
                 progress.lock().map(|mut p| p.update(done, total)).unwrap_or(())
             })
         }
@@ -142,6 +170,12 @@ pub fn refresh_saved(index: &Index, index_path: &Path, choice: AnnChoice, quiet:
             (build(index, &texts, quiet), stats)
         }
     };
+    let storage = storage.unwrap_or(hnsw.storage());
+    let hnsw = if storage == hnsw.storage() {
+        hnsw
+    } else {
+        hnsw.with_storage(storage, &nodes)
+    };
     ann_file::save(&hnsw, &path)?;
-    Ok(Refreshed::Written(stats))
+    Ok(Refreshed::Written(stats, storage))
 }

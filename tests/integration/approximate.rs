@@ -98,3 +98,44 @@ fn the_approximate_index_answers_as_exact_search_does_and_follows_the_index() {
     let v = index(&idx, "auto");
     assert!(v["approximate_index"].is_null() && !ann.exists(), "{v:#}");
 }
+
+#[test]
+fn an_int8_copy_is_kept_through_updates_and_answers_stay_exact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let idx = tmp.path().join("seeds.idx");
+    let (ok, stdout, stderr) = run(insights().arg("index").arg(seeds()).arg("-i").arg(&idx).args([
+        "--ann",
+        "on",
+        "--ann-vectors",
+        "int8",
+        "--json",
+        "-q",
+    ]));
+    assert!(ok, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["approximate_index"]["vectors"], "int8", "{v:#}");
+    let with_copy = std::fs::metadata(tmp.path().join("seeds.idx.ann")).unwrap().len();
+
+    // The walk reads the int8 copy, but every result is re-scored with the f32 vectors: the same answers.
+    for args in COMMANDS {
+        let (exact, _) = search(&idx, "off", args);
+        let (approximate, stderr) = search(&idx, "on", args);
+        assert_eq!(exact, approximate, "{args:?}");
+        assert!(!stderr.contains("searching without it"), "{stderr}");
+    }
+
+    // Indexing again without --ann-vectors keeps the copy; --ann-vectors f32 drops it.
+    assert_eq!(index(&idx, "auto")["approximate_index"]["vectors"], "int8");
+    let (ok, stdout, stderr) =
+        run(insights()
+            .arg("index")
+            .arg(seeds())
+            .arg("-i")
+            .arg(&idx)
+            .args(["--ann-vectors", "f32", "--json", "-q"]));
+    assert!(ok, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["approximate_index"]["vectors"], "f32", "{v:#}");
+    let without = std::fs::metadata(tmp.path().join("seeds.idx.ann")).unwrap().len();
+    assert!(without < with_copy, "{without} < {with_copy}");
+}

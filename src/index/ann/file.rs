@@ -1,6 +1,7 @@
 //! The approximate index's file, `FILE.ann` beside the index `FILE`: a fixed header, then the node keys, levels,
-//! upper-list starts, level-0 lists and upper lists, each section starting at a multiple of 64 bytes, and a CRC-32
-//! of everything before it at the end.
+//! upper-list starts, level-0 lists and upper lists, then (when the header's storage word is 1) the int8 codes and
+//! scales of the nodes' vectors, each section starting at a multiple of 64 bytes, and a CRC-32 of everything before
+//! it at the end.
 //!
 //! It is mapped into memory, not read: after the checks (signature, sizes against the file length, the CRC, and
 //! every link pointing at a node that has that level), the graph's arrays are the mapped bytes themselves. The
@@ -10,6 +11,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::compact::{Int8Vectors, Storage};
 use super::graph::{Graph, Words, MAX_LEVEL, NONE};
 use super::{AnnOptions, Hnsw};
 use crate::index::store::{padding, write_atomically, CrcWriter};
@@ -51,14 +53,28 @@ pub fn save(hnsw: &Hnsw, path: &Path) -> Result<(), IndexError> {
         header.extend_from_slice(&g.entry.to_le_bytes());
         header.extend_from_slice(&hnsw.options.seed.to_le_bytes());
         header.extend_from_slice(&(g.upper.len() as u64).to_le_bytes());
+        header.extend_from_slice(&storage_word(hnsw.storage()).to_le_bytes());
         header.resize(HEADER, 0);
         out.put(&header)?;
         put_words(out, &hnsw.keys, u64::to_le)?;
         put_words(out, &g.levels, |x: u8| x)?;
         put_words(out, &g.upper_start, u32::to_le)?;
         put_words(out, &g.layer0, u32::to_le)?;
-        put_words(out, &g.upper, u32::to_le)
+        put_words(out, &g.upper, u32::to_le)?;
+        if let Some(int8) = &hnsw.int8 {
+            put_words(out, &int8.codes, |x: i8| x)?;
+            put_words(out, &int8.scales, |x: f32| f32::from_bits(x.to_bits().to_le()))?;
+        }
+        Ok(())
     })
+}
+
+/// The header's word for a storage (0 in files written before int8 copies existed).
+fn storage_word(storage: Storage) -> u32 {
+    match storage {
+        Storage::F32 => 0,
+        Storage::Int8 => 1,
+    }
 }
 
 /// Writes `words` little-endian, then pads to the next section.
@@ -83,24 +99,35 @@ pub(super) struct Layout {
     pub(super) upper_start: usize,
     pub(super) layer0: usize,
     pub(super) upper: usize,
+    pub(super) codes: usize,
+    pub(super) scales: usize,
     pub(super) end: usize,
 }
 
-/// The layout of a file of `n` nodes with `m0` level-0 slots and `upper_words` words of upper lists.
-pub(super) fn layout(n: usize, m0: usize, upper_words: usize) -> Option<Layout> {
+/// The layout of a file of `n` nodes with `m0` level-0 slots, `upper_words` words of upper lists and `code_dim`
+/// int8 codes per node (0 without an int8 copy).
+pub(super) fn layout(n: usize, m0: usize, upper_words: usize, code_dim: usize) -> Option<Layout> {
     let align = |x: usize| x.checked_add(padding(x as u64) as usize);
     let keys = HEADER;
     let levels = align(keys.checked_add(n.checked_mul(8)?)?)?;
     let upper_start = align(levels.checked_add(n)?)?;
     let layer0 = align(upper_start.checked_add(n.checked_mul(4)?)?)?;
     let upper = align(layer0.checked_add(n.checked_mul(m0 + 1)?.checked_mul(4)?)?)?;
-    let end = align(upper.checked_add(upper_words.checked_mul(4)?)?)?;
+    let codes = align(upper.checked_add(upper_words.checked_mul(4)?)?)?;
+    let (scales, end) = if code_dim == 0 {
+        (codes, codes)
+    } else {
+        let scales = align(codes.checked_add(n.checked_mul(code_dim)?)?)?;
+        (scales, align(scales.checked_add(n.checked_mul(4)?)?)?)
+    };
     Some(Layout {
         keys,
         levels,
         upper_start,
         layer0,
         upper,
+        codes,
+        scales,
         end,
     })
 }
@@ -147,6 +174,11 @@ pub fn load(path: &Path) -> Result<Hnsw, IndexError> {
     let entry = u32_at(bytes, 36);
     let seed = u64_at(bytes, 40);
     let upper_words = u64_at(bytes, 48);
+    let storage = match u32_at(bytes, 56) {
+        0 => Storage::F32,
+        1 => Storage::Int8,
+        other => return Err(damaged(path, format!("unknown vector storage {other}"))),
+    };
     if !(2..=256).contains(&m) || dim == 0 || n >= NONE as u64 {
         return Err(damaged(
             path,
@@ -154,9 +186,10 @@ pub fn load(path: &Path) -> Result<Hnsw, IndexError> {
         ));
     }
     let n = n as usize;
+    let code_dim = if storage == Storage::Int8 { dim } else { 0 };
     let at = usize::try_from(upper_words)
         .ok()
-        .and_then(|u| layout(n, 2 * m, u))
+        .and_then(|u| layout(n, 2 * m, u, code_dim))
         .filter(|l| l.end as u64 + TRAILER as u64 == len)
         .ok_or_else(|| damaged(path, format!("truncated or padded: {len} bytes do not fit {n} nodes")))?;
     let stored = u32_at(bytes, at.end);
@@ -173,6 +206,11 @@ pub fn load(path: &Path) -> Result<Hnsw, IndexError> {
         entry,
     };
     check_links(&graph).map_err(|message| damaged(path, message))?;
+    let int8 = (storage == Storage::Int8).then(|| Int8Vectors {
+        dim,
+        codes: section(&map, at.codes, n * dim, |x: i8| x),
+        scales: section(&map, at.scales, n, |x: f32| f32::from_bits(u32::from_le(x.to_bits()))),
+    });
     Ok(Hnsw {
         graph,
         keys: section(&map, at.keys, n, u64::from_le),
@@ -183,6 +221,7 @@ pub fn load(path: &Path) -> Result<Hnsw, IndexError> {
             seed,
             ..AnnOptions::default()
         },
+        int8,
     })
 }
 

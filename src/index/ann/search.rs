@@ -38,6 +38,26 @@ impl<'a> NodeVectors<'a> {
     }
 }
 
+/// What a search scores nodes with: their vectors in some storage.
+pub trait Scorer: Sync {
+    /// The score of `node` against `query`: its cosine, or an estimate of it.
+    fn score(&self, query: &[f32], node: u32) -> f32;
+    /// Asks the processor to start loading what [`Scorer::score`] will read of `node`.
+    fn prefetch(&self, node: u32);
+}
+
+impl Scorer for NodeVectors<'_> {
+    #[inline]
+    fn score(&self, query: &[f32], node: u32) -> f32 {
+        (self.dot)(query, self.get(node))
+    }
+
+    #[inline]
+    fn prefetch(&self, node: u32) {
+        prefetch(self.get(node));
+    }
+}
+
 /// A node with its score against some query; orders by score, then prefers the lower id (so the greatest is the
 /// best, and ties resolve the same way every time).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,9 +109,9 @@ fn with_visited<R>(n: usize, f: impl FnOnce(&mut [u32], u32) -> R) -> R {
 
 /// Asks the processor to start loading `v` into the cache.
 #[inline(always)]
-fn prefetch(v: &[f32]) {
+pub(crate) fn prefetch<T>(v: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    for line in v.chunks(16) {
+    for line in v.chunks((64 / std::mem::size_of::<T>().max(1)).max(1)) {
         // SAFETY: prefetching is a hint that never faults, and the address is inside a live slice.
         #[allow(unused_unsafe)]
         unsafe {
@@ -103,13 +123,13 @@ fn prefetch(v: &[f32]) {
 }
 
 /// The closest node to `query` reached by greedy moves at `level`, starting from `from`.
-pub fn greedy(graph: &Graph, vectors: &NodeVectors, query: &[f32], from: Scored, level: u8) -> Scored {
+pub fn greedy<V: Scorer + ?Sized>(graph: &Graph, vectors: &V, query: &[f32], from: Scored, level: u8) -> Scored {
     let mut best = from;
     loop {
         let mut moved = false;
         for &n in graph.neighbours(best.node, level) {
             let s = Scored {
-                score: (vectors.dot)(query, vectors.get(n)),
+                score: vectors.score(query, n),
                 node: n,
             };
             if s > best {
@@ -124,9 +144,9 @@ pub fn greedy(graph: &Graph, vectors: &NodeVectors, query: &[f32], from: Scored,
 }
 
 /// The `ef` nodes closest to `query` found at `level` by a beam search from `entries`, best first.
-pub fn search_level(
+pub fn search_level<V: Scorer + ?Sized>(
     graph: &Graph,
-    vectors: &NodeVectors,
+    vectors: &V,
     query: &[f32],
     entries: &[Scored],
     ef: usize,
@@ -157,12 +177,12 @@ pub fn search_level(
                 if marks[n as usize] != generation {
                     marks[n as usize] = generation;
                     fresh.push(n);
-                    prefetch(vectors.get(n));
+                    vectors.prefetch(n);
                 }
             }
             for &n in &fresh {
                 let s = Scored {
-                    score: (vectors.dot)(query, vectors.get(n)),
+                    score: vectors.score(query, n),
                     node: n,
                 };
                 if found.len() < ef || found.peek().is_some_and(|w| s > w.0) {
@@ -182,12 +202,12 @@ pub fn search_level(
 
 /// The entry point of a search down to `level`: the greedy descent from the graph's entry through every level
 /// above `level`. `None` for an empty graph.
-pub fn descend(graph: &Graph, vectors: &NodeVectors, query: &[f32], level: u8) -> Option<Scored> {
+pub fn descend<V: Scorer + ?Sized>(graph: &Graph, vectors: &V, query: &[f32], level: u8) -> Option<Scored> {
     if graph.entry == NONE {
         return None;
     }
     let mut at = Scored {
-        score: (vectors.dot)(query, vectors.get(graph.entry)),
+        score: vectors.score(query, graph.entry),
         node: graph.entry,
     };
     let mut l = graph.top_level();
@@ -199,7 +219,7 @@ pub fn descend(graph: &Graph, vectors: &NodeVectors, query: &[f32], level: u8) -
 }
 
 /// The (up to) `ef` nodes closest to `query`, best first.
-pub fn search(graph: &Graph, vectors: &NodeVectors, query: &[f32], ef: usize) -> Vec<Scored> {
+pub fn search<V: Scorer + ?Sized>(graph: &Graph, vectors: &V, query: &[f32], ef: usize) -> Vec<Scored> {
     match descend(graph, vectors, query, 0) {
         Some(entry) => search_level(graph, vectors, query, &[entry], ef.max(1), 0),
         None => Vec::new(),

@@ -133,7 +133,7 @@ fn the_file_round_trips_and_damage_is_refused() {
     // A link to a node missing at that level passes the checksum only if forged: it is still refused.
     let mut forged = bytes.clone();
     let end = forged.len() - 4;
-    let count_at = file::layout(800, 32, hnsw.graph.upper.len()).unwrap().upper;
+    let count_at = file::layout(800, 32, hnsw.graph.upper.len(), 0).unwrap().upper;
     forged[count_at..count_at + 4].copy_from_slice(&1u32.to_le_bytes());
     let low = (0..800u32).find(|&i| hnsw.graph.levels[i as usize] == 0).unwrap();
     forged[count_at + 4..count_at + 8].copy_from_slice(&low.to_le_bytes());
@@ -153,4 +153,45 @@ fn big_graphs_link_with_a_narrower_beam_and_search_with_a_wider_one() {
     assert_eq!(big.ef_construction, 100);
     assert_eq!(big.ef_for(1_000_000), 202);
     assert_eq!(big.ef_for(100_000_000), 512, "capped");
+}
+
+#[test]
+fn an_int8_copy_is_walked_saved_and_kept_through_updates() {
+    let (e, qs) = small(3000);
+    let f32_graph = Hnsw::build(&nodes(&e), (0..3000).collect(), AnnOptions::default(), &|_| {});
+    let int8_graph = f32_graph.clone().with_storage(compact::Storage::Int8, &nodes(&e));
+    assert_eq!(int8_graph.storage(), compact::Storage::Int8);
+    // The walk reads the codes (the scores are estimates), and still finds nearly every true neighbour.
+    let q = qs.row(0);
+    let walked = int8_graph.search(&nodes(&e), q, 32);
+    assert!(walked
+        .iter()
+        .any(|s| s.score != crate::vectors::dot(q, e.row(s.node as usize))));
+    let r = recall(&int8_graph, &e, &qs, 10, 64);
+    assert!(r >= 0.95, "recall@10 walking int8 {r}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.idx.ann");
+    file::save(&int8_graph, &path).unwrap();
+    let back = file::load(&path).unwrap();
+    assert!(matches!(back.int8.as_ref().unwrap().codes, graph::Words::Mapped { .. }));
+    assert_eq!(back.search(&nodes(&e), q, 32), walked);
+    // A file without the copy is the same as before it existed.
+    file::save(&f32_graph, &path).unwrap();
+    assert_eq!(file::load(&path).unwrap().storage(), compact::Storage::F32);
+
+    let rows: Vec<usize> = (0..3000).filter(|i| i % 10 != 3).collect();
+    let second = e.select(&rows);
+    let (updated, _) = back.update(&nodes(&second), rows.iter().map(|&i| i as u64).collect(), &|_| {});
+    let codes = updated.int8.as_ref().expect("the update keeps the int8 copy");
+    assert_eq!(codes.len(), rows.len());
+    assert_eq!(
+        updated.search(&nodes(&second), q, 32),
+        Hnsw {
+            int8: None,
+            ..updated.clone()
+        }
+        .with_storage(compact::Storage::Int8, &nodes(&second))
+        .search(&nodes(&second), q, 32)
+    );
 }
