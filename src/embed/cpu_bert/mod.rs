@@ -7,6 +7,7 @@
 //! ([`CpuBert::unsupported_reason`]); the embedder uses candle's model for anything else and on GPUs.
 
 mod forward;
+pub mod int8;
 pub mod isa;
 pub mod kernels;
 #[cfg(test)]
