@@ -125,7 +125,7 @@ impl CorpusArgs {
             }
             let split = self.split.options();
             let insights = read_insights(&self.paths, &split, self.model.quiet)?;
-            let embedder = self.model.load_embedder(None)?;
+            let embedder = self.model.load_embedder(None, None)?;
             let (index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
             let approximate = approximate::for_search(&index, None, self.ann, searches, self.model.quiet);
             return Ok(Corpus {
@@ -144,7 +144,7 @@ impl CorpusArgs {
         }
         let index = store::load(&path)?;
         let embedder = if need_model {
-            let embedder = self.model.load_embedder(Some(&index.meta.model_id))?;
+            let embedder = self.model.load_embedder(Some(&index.meta.model_id), None)?;
             index.check_model(&path, embedder.model_id(), embedder.weights_sha256(), embedder.dim())?;
             Some(embedder)
         } else {

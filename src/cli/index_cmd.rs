@@ -72,7 +72,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     };
     let split = args.split.options();
     let insights = read_insights(&args.paths, &split, args.model.quiet)?;
-    let embedder = args.model.load_embedder(None)?;
+    let embedder = args.model.load_embedder(None, None)?;
     // Vectors are journaled as they are made, so an interrupted run resumes where it stopped.
     let (mut journal, recovered) =
         Journal::open(&journal_path(&args.index), embedder.weights_sha256(), embedder.dim())?;

@@ -10,7 +10,7 @@ use candle_transformers::models::bert::{BertModel, Config};
 
 use super::{CpuBert, Isa};
 use crate::embed::tokenize::TokenIds;
-use crate::embed::Pooling;
+use crate::embed::{Pooling, Precision};
 
 const VOCAB: usize = 50;
 const POSITIONS: usize = 320;
@@ -122,7 +122,9 @@ fn compare(hidden: usize, heads: usize, layers: usize, prefix: &str, dir: &Path)
     // Longest first, as the embedder orders them.
     let order: Vec<usize> = (0..seqs.len()).rev().collect();
     for isa in Isa::supported() {
-        let fast = CpuBert::load(&config, &path, "tiny").unwrap().with_isa(isa);
+        let fast = CpuBert::load(&config, &path, "tiny", Precision::F32)
+            .unwrap()
+            .with_isa(isa);
         for pooling in [Pooling::Mean, Pooling::Cls, Pooling::Max] {
             let mut got = vec![f32::NAN; seqs.len() * hidden];
             fast.embed_pooled(&seqs, &order, pooling, 2, &mut |texts, pooled| {
@@ -167,7 +169,7 @@ fn refuses_texts_beyond_the_table_sizes() {
     let config = config(64, 2, 1);
     let path = dir.path().join("m.safetensors");
     candle_core::safetensors::save(&weights(&config, ""), &path).unwrap();
-    let fast = CpuBert::load(&config, &path, "tiny").unwrap();
+    let fast = CpuBert::load(&config, &path, "tiny", Precision::F32).unwrap();
     let mut sink = |_: &[usize], _: &[f32]| {};
     let too_long = sequences(&[POSITIONS + 1]);
     let err = fast

@@ -15,7 +15,7 @@ use super::quantize::{QuantizedMatrix, QuantizedRows, PANEL};
 pub struct Int8Kernel(Level);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     Scalar,
     #[cfg(target_arch = "x86_64")]
     Avx2,
@@ -49,6 +49,10 @@ impl Int8Kernel {
             }
         }
         out
+    }
+
+    pub(super) fn level(self) -> Level {
+        self.0
     }
 
     /// A short name: `avx512-vnni`, `avx2` or `scalar`.
@@ -187,7 +191,11 @@ mod scalar {
                     acc.fill(0);
                     for (xs, ws) in row.chunks_exact(4).zip(panel.chunks_exact(4 * PANEL)) {
                         for (a, wc) in acc.iter_mut().zip(ws.chunks_exact(4)) {
-                            *a += xs.iter().zip(wc).map(|(&u, &s)| i32::from(u) * i32::from(s)).sum::<i32>();
+                            *a += xs
+                                .iter()
+                                .zip(wc)
+                                .map(|(&u, &s)| i32::from(u) * i32::from(s))
+                                .sum::<i32>();
                         }
                     }
                 }

@@ -86,21 +86,61 @@ pub struct QuantizedRows {
     pub zero: Vec<i32>,
 }
 
+use super::kernel::{Int8Kernel, Level};
+
 /// Lanes of the min/max reduction (one AVX-512 register).
 const LANES: usize = 16;
 
 impl QuantizedRows {
-    /// Quantizes the `m` rows of `k` values of `x` onto `0..=levels` (255 for 8 bits, 127 for 7). Zero is
-    /// always exactly representable (the range is widened to include it), as padding and ReLU-like zeros need.
-    pub fn quantize(&mut self, x: &[f32], m: usize, k: usize, levels: u8) {
+    /// Quantizes the `m` rows of `k` values of `x` for `kernel`, onto `0..=kernel.levels()`, with the vector
+    /// instructions that kernel has.
+    pub fn quantize(&mut self, kernel: Int8Kernel, x: &[f32], m: usize, k: usize) {
+        self.quantize_to(kernel, x, m, k, kernel.levels());
+    }
+
+    /// Quantizes the `m` rows of `k` values of `x` onto `0..=levels` (255 for 8 bits, 127 for 7), running the
+    /// vector instructions of `kernel` (the result is the same for every kernel). Zero is always exactly
+    /// representable (the range is widened to include it).
+    pub fn quantize_to(&mut self, kernel: Int8Kernel, x: &[f32], m: usize, k: usize, levels: u8) {
         assert!(x.len() >= m * k, "QuantizedRows::quantize: input too small");
+        match kernel.level() {
+            Level::Scalar => self.quantize_body(x, m, k, levels),
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => {
+                #[target_feature(enable = "avx2")]
+                fn avx2(q: &mut QuantizedRows, x: &[f32], m: usize, k: usize, levels: u8) {
+                    q.quantize_body(x, m, k, levels)
+                }
+                // SAFETY: an AVX2 kernel is only made on CPUs with AVX2.
+                unsafe { avx2(self, x, m, k, levels) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Level::Vnni => {
+                #[target_feature(enable = "avx512f,avx512bw")]
+                fn avx512(q: &mut QuantizedRows, x: &[f32], m: usize, k: usize, levels: u8) {
+                    q.quantize_body(x, m, k, levels)
+                }
+                // SAFETY: a VNNI kernel is only made on CPUs with AVX-512 F and BW.
+                unsafe { avx512(self, x, m, k, levels) }
+            }
+        }
+    }
+
+    /// The body of [`QuantizedRows::quantize_to`], compiled once per instruction set.
+    #[inline(always)]
+    fn quantize_body(&mut self, x: &[f32], m: usize, k: usize, levels: u8) {
         let k4 = k.next_multiple_of(4);
         self.k4 = k4;
         self.data.resize(m * k4, 0);
         self.scale.resize(m, 0.0);
         self.zero.resize(m, 0);
         let levels = f32::from(levels);
-        for (i, (row, out)) in x.chunks_exact(k).zip(self.data.chunks_exact_mut(k4)).take(m).enumerate() {
+        for (i, (row, out)) in x
+            .chunks_exact(k)
+            .zip(self.data.chunks_exact_mut(k4))
+            .take(m)
+            .enumerate()
+        {
             let (lo, hi) = min_max(row);
             let (lo, hi) = (lo.min(0.0), hi.max(0.0));
             let range = hi - lo;

@@ -28,7 +28,7 @@ fn quantization_error_is_half_a_step() {
     let x = rng.values(m * k, 3.0, 0.5);
     let w = rng.values(n * k, 0.2, 0.0);
     let mut q = QuantizedRows::default();
-    q.quantize(&x, m, k, 255);
+    q.quantize_to(Int8Kernel::SCALAR, &x, m, k, 255);
     for i in 0..m {
         for c in 0..k {
             let back = q.scale[i] * (f32::from(q.data[i * q.k4 + c]) - q.zero[i] as f32);
@@ -42,7 +42,10 @@ fn quantization_error_is_half_a_step() {
         assert_eq!(sum, wq.colsum[j]);
         for c in 0..k {
             let back = wq.scale[j] * f32::from(wq.get(j, c));
-            assert!((back - w[j * k + c]).abs() <= 0.5001 * wq.scale[j], "channel {j} input {c}");
+            assert!(
+                (back - w[j * k + c]).abs() <= 0.5001 * wq.scale[j],
+                "channel {j} input {c}"
+            );
         }
     }
 }
@@ -56,7 +59,7 @@ fn products_match_the_dequantized_product_in_f64() {
             let w = rng.values(n * k, 0.1, 0.0);
             let start = rng.values(m * n, 1.0, 0.0);
             let mut q = QuantizedRows::default();
-            q.quantize(&x, m, k, kernel.levels());
+            q.quantize(kernel, &x, m, k);
             let wq = QuantizedMatrix::quantize(&w, n, k);
             for accumulate in [false, true] {
                 let mut y = start.clone();
@@ -97,7 +100,7 @@ fn every_kernel_gives_the_portable_accumulators() {
         x[m * k - 1] = 1.0;
         let w = rng.values(n * k, 1.0, 0.0);
         let mut q = QuantizedRows::default();
-        q.quantize(&x, m, k, 127);
+        q.quantize_to(Int8Kernel::SCALAR, &x, m, k, 127);
         let wq = QuantizedMatrix::quantize(&w, n, k);
         let want = accumulators(Int8Kernel::SCALAR, &q, &wq, m);
         let exact: Vec<i32> = (0..m * n)
@@ -110,12 +113,7 @@ fn every_kernel_gives_the_portable_accumulators() {
             .collect();
         assert_eq!(want, exact, "portable kernel {m}x{n}x{k}");
         for kernel in Int8Kernel::supported() {
-            assert_eq!(
-                accumulators(kernel, &q, &wq, m),
-                want,
-                "{} {m}x{n}x{k}",
-                kernel.name()
-            );
+            assert_eq!(accumulators(kernel, &q, &wq, m), want, "{} {m}x{n}x{k}", kernel.name());
         }
     }
 }
@@ -127,7 +125,7 @@ fn full_range_activations_on_eight_bit_kernels() {
     let x = vec![1.0f32; m * k];
     let w = vec![1.0f32; n * k];
     let mut q = QuantizedRows::default();
-    q.quantize(&x, m, k, 255);
+    q.quantize_to(Int8Kernel::SCALAR, &x, m, k, 255);
     let wq = QuantizedMatrix::quantize(&w, n, k);
     for kernel in Int8Kernel::supported().into_iter().filter(|k| k.levels() == 255) {
         let acc = accumulators(kernel, &q, &wq, m);
