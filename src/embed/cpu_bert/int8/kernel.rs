@@ -110,6 +110,11 @@ fn check(x: &QuantizedRows, w: &QuantizedMatrix, m: usize) {
 trait Sink {
     /// Takes the accumulators of rows `i0..i0 + tile.len()` (at most), columns `p·64..p·64 + 64` of panel `p`.
     fn tile(&mut self, i0: usize, rows: usize, p: usize, tile: &[[i32; PANEL]]);
+
+    /// The output of that tile, to prefetch while the tile is computed (empty when there is none).
+    fn output(&self, _i0: usize, _rows: usize, _p: usize) -> (*const u8, usize, usize) {
+        (std::ptr::null(), 0, 0)
+    }
 }
 
 /// Dequantizes tiles into the f32 output: `y = sx[i] · sw[j] · (acc − zp[i] · Σ_c wq[j, c])`.
@@ -121,6 +126,14 @@ struct Dequant<'a> {
 }
 
 impl Sink for Dequant<'_> {
+    #[inline(always)]
+    fn output(&self, i0: usize, rows: usize, p: usize) -> (*const u8, usize, usize) {
+        let n = self.w.n;
+        let c0 = p * PANEL;
+        // Each tile row's outputs: the 64 columns from c0 (at most 256 bytes), rows n·4 bytes apart.
+        (self.y[i0 * n + c0..].as_ptr().cast(), rows, n * 4)
+    }
+
     #[inline(always)]
     fn tile(&mut self, i0: usize, rows: usize, p: usize, tile: &[[i32; PANEL]]) {
         let n = self.w.n;
@@ -222,6 +235,22 @@ mod x86 {
         std::array::from_fn(|i| x.data[(i0 + if i < rows { i } else { 0 }) * x.k4..].as_ptr())
     }
 
+    /// Asks for the cache lines of a tile's outputs, which the epilogue reads and writes after the product.
+    #[inline(always)]
+    fn prefetch_output(sink: &impl Sink, i0: usize, rows: usize, p: usize, bytes: usize) {
+        let (start, rows, stride) = sink.output(i0, rows, p);
+        if start.is_null() {
+            return;
+        }
+        for r in 0..rows {
+            for line in (0..bytes).step_by(64) {
+                // SAFETY: SSE is part of x86-64; a prefetch never faults, and the address is only computed
+                // (wrapping_add), not dereferenced.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(r * stride + line).cast()) };
+            }
+        }
+    }
+
     /// # Safety
     /// The CPU supports AVX-512 F, BW and VNNI; `x` and `w` have the same `k4` and `x` holds `m` rows.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -233,6 +262,7 @@ mod x86 {
             for i0 in (0..m).step_by(VNNI_ROWS) {
                 let rows = (m - i0).min(VNNI_ROWS);
                 let starts = row_starts::<VNNI_ROWS>(x, i0, rows);
+                prefetch_output(&sink, i0, rows, p, (w.n - p * PANEL).min(PANEL) * 4);
                 let mut acc = [[_mm512_setzero_si512(); 4]; VNNI_ROWS];
                 for s in 0..steps {
                     // SAFETY: step `s` of a panel is 256 bytes at s·256 (the panel holds steps·256); each row start

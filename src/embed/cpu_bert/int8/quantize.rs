@@ -116,12 +116,18 @@ impl QuantizedRows {
             }
             #[cfg(target_arch = "x86_64")]
             Level::Vnni => {
-                #[target_feature(enable = "avx512f,avx512bw")]
-                fn avx512(q: &mut QuantizedRows, x: &[f32], m: usize, k: usize, levels: u8) {
-                    q.quantize_body(x, m, k, levels)
+                let k4 = self.prepare(m, k);
+                for (i, (row, out)) in x
+                    .chunks_exact(k)
+                    .zip(self.data.chunks_exact_mut(k4))
+                    .take(m)
+                    .enumerate()
+                {
+                    // SAFETY: a VNNI kernel is only made on CPUs with AVX-512 F and BW.
+                    let (s, zp) = unsafe { x86::quantize_row(row, out, levels) };
+                    self.scale[i] = s;
+                    self.zero[i] = zp;
                 }
-                // SAFETY: a VNNI kernel is only made on CPUs with AVX-512 F and BW.
-                unsafe { avx512(self, x, m, k, levels) }
             }
         }
     }
@@ -129,12 +135,8 @@ impl QuantizedRows {
     /// The body of [`QuantizedRows::quantize_to`], compiled once per instruction set.
     #[inline(always)]
     fn quantize_body(&mut self, x: &[f32], m: usize, k: usize, levels: u8) {
-        let k4 = k.next_multiple_of(4);
-        self.k4 = k4;
-        self.data.resize(m * k4, 0);
-        self.scale.resize(m, 0.0);
-        self.zero.resize(m, 0);
-        let levels = f32::from(levels);
+        let k4 = self.prepare(m, k);
+        let top = f32::from(levels);
         for (i, (row, out)) in x
             .chunks_exact(k)
             .zip(self.data.chunks_exact_mut(k4))
@@ -142,22 +144,92 @@ impl QuantizedRows {
             .enumerate()
         {
             let (lo, hi) = min_max(row);
-            let (lo, hi) = (lo.min(0.0), hi.max(0.0));
-            let range = hi - lo;
-            let (s, zp) = if range > 0.0 && range.is_finite() {
-                let s = range / levels;
-                (s, (-lo / s).round_ties_even().clamp(0.0, levels))
-            } else {
-                (1.0, 0.0)
-            };
+            let (s, zp) = scale_and_zero(lo, hi, levels);
             self.scale[i] = s;
-            self.zero[i] = zp as i32;
-            let inv = 1.0 / s;
+            self.zero[i] = zp;
+            let (inv, zp) = (1.0 / s, zp as f32);
             for (q, &v) in out.iter_mut().zip(row) {
-                *q = (v * inv + zp).round_ties_even().clamp(0.0, levels) as u8;
+                *q = (v * inv + zp).round_ties_even().clamp(0.0, top) as u8;
             }
             out[k..].fill(0);
         }
+    }
+
+    /// Sizes the buffers for `m` rows of `k` values and returns the stored row length.
+    fn prepare(&mut self, m: usize, k: usize) -> usize {
+        let k4 = k.next_multiple_of(4);
+        self.k4 = k4;
+        self.data.resize(m * k4, 0);
+        self.scale.resize(m, 0.0);
+        self.zero.resize(m, 0);
+        k4
+    }
+}
+
+/// The scale and zero point that map `[min(lo, 0), max(hi, 0)]` onto `0..=levels`.
+#[inline(always)]
+fn scale_and_zero(lo: f32, hi: f32, levels: u8) -> (f32, i32) {
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    let range = hi - lo;
+    let top = f32::from(levels);
+    if range > 0.0 && range.is_finite() {
+        let s = range / top;
+        (s, (-lo / s).round_ties_even().clamp(0.0, top) as i32)
+    } else {
+        (1.0, 0)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// Quantizes one row into `out` (`row.len()` rounded up to 4 bytes, the padding zeroed) and returns its
+    /// scale and zero point: the same values as the portable body, in AVX-512.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512 F and BW.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) unsafe fn quantize_row(row: &[f32], out: &mut [u8], levels: u8) -> (f32, i32) {
+        let k = row.len();
+        let full = k / 16 * 16;
+        let tail: __mmask16 = ((1u32 << (k - full)) - 1) as u16;
+        let (mut lo, mut hi) = (_mm512_set1_ps(f32::INFINITY), _mm512_set1_ps(f32::NEG_INFINITY));
+        for c in (0..full).step_by(16) {
+            // SAFETY: c + 16 ≤ k.
+            let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(c)) };
+            lo = _mm512_min_ps(lo, v);
+            hi = _mm512_max_ps(hi, v);
+        }
+        // SAFETY: the masked load reads only the k − full lanes that exist; the others are zero, inside the range
+        // (which always includes zero).
+        let v = unsafe { _mm512_maskz_loadu_ps(tail, row.as_ptr().add(full)) };
+        lo = _mm512_min_ps(lo, v);
+        hi = _mm512_max_ps(hi, v);
+        let (s, zp) = super::scale_and_zero(_mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi), levels);
+        let (inv, zpf) = (_mm512_set1_ps(1.0 / s), _mm512_set1_ps(zp as f32));
+        let (zero, top) = (_mm512_setzero_si512(), _mm512_set1_epi32(i32::from(levels)));
+        // Round to nearest even (the default rounding mode), as the portable body does.
+        let quantize = |v: __m512| {
+            let q = _mm512_cvtps_epi32(_mm512_add_ps(_mm512_mul_ps(v, inv), zpf));
+            _mm512_min_epi32(_mm512_max_epi32(q, zero), top)
+        };
+        for c in (0..full).step_by(16) {
+            // SAFETY: c + 16 ≤ k ≤ out.len().
+            unsafe {
+                let q = quantize(_mm512_loadu_ps(row.as_ptr().add(c)));
+                _mm512_mask_cvtepi32_storeu_epi8(out.as_mut_ptr().add(c).cast(), 0xffff, q);
+            }
+        }
+        if full < k {
+            // SAFETY: the masked load and store touch only the lanes below k.
+            unsafe {
+                let q = quantize(_mm512_maskz_loadu_ps(tail, row.as_ptr().add(full)));
+                _mm512_mask_cvtepi32_storeu_epi8(out.as_mut_ptr().add(full).cast(), tail, q);
+            }
+        }
+        out[k..].fill(0);
+        (s, zp)
     }
 }
 

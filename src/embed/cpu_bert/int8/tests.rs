@@ -132,3 +132,27 @@ fn full_range_activations_on_eight_bit_kernels() {
         assert!(acc.iter().all(|&a| a == 255 * 127 * k as i32), "{}", kernel.name());
     }
 }
+
+#[test]
+fn every_kernel_quantizes_activations_as_the_portable_code() {
+    let mut rng = Rng(9);
+    for (m, _, k) in SHAPES {
+        let mut x = rng.values(m * k, 4.0, -1.0);
+        // A row of zeros, and a row with only positive values.
+        x[..k].fill(0.0);
+        if m > 1 {
+            x[k..2 * k].iter_mut().for_each(|v| *v = v.abs() + 0.5);
+        }
+        for levels in [127, 255] {
+            let mut want = QuantizedRows::default();
+            want.quantize_to(Int8Kernel::SCALAR, &x, m, k, levels);
+            for kernel in Int8Kernel::supported() {
+                let mut got = QuantizedRows::default();
+                got.quantize_to(kernel, &x, m, k, levels);
+                assert_eq!(got.data, want.data, "{} {m}x{k} levels {levels}", kernel.name());
+                assert_eq!(got.scale, want.scale, "{} scales", kernel.name());
+                assert_eq!(got.zero, want.zero, "{} zero points", kernel.name());
+            }
+        }
+    }
+}
