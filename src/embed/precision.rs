@@ -5,7 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The precision asked for with `--precision`, and recorded in an index next to the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// 32-bit floats throughout (the default).
     #[default]
