@@ -102,7 +102,6 @@ impl ModelArgs {
             batch_size: self.batch_size.map(|b| b as usize),
             device: self.device,
             precision: self.precision.or(fallback_precision).unwrap_or_default(),
-            ..EmbedOptions::default()
         };
         Ok(Embedder::load(&located.files, located.weights_sha256, &opts)?)
     }
