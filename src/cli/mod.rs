@@ -81,7 +81,10 @@ pub struct ModelArgs {
     /// 64 on a GPU]. The CPU's own engine packs texts into chunks of 2,048 word pieces instead, with no padding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub batch_size: Option<u32>,
-    /// Precision of the model's linear layers: f32, or int8 (CPU only) [default: the index's, else f32].
+    /// Precision of the model's linear layers: f32, or int8 (CPU engine only) [default: the index's, else f32].
+    /// int8 quantizes weights per output channel and activations per token; on 10,000 Debian package
+    /// passages its vectors had cosine 0.9992 mean, 0.9981 min to f32's, and it embedded 1.8 to 2.2 times as
+    /// many passages a second (2 shared cores, AVX-512 VNNI). An index holds one precision.
     #[arg(long, value_name = "f32|int8")]
     pub precision: Option<Precision>,
     /// No progress messages on stderr.
