@@ -27,6 +27,7 @@ fn embed(c: &mut Criterion) {
         let opts = EmbedOptions {
             batch_size: Some(batch_size),
             device: DeviceChoice::Cpu,
+            ..EmbedOptions::default()
         };
         let embedder = Embedder::load(&located.files, located.weights_sha256.clone(), &opts).expect("model loads");
         group.bench_function(format!("reference_151_texts/batch_{batch_size}"), |b| {

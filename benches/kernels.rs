@@ -2,7 +2,7 @@
 //! attention, and a whole corpus (the 151 reference texts) through the fast engine and through candle's.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use insights::embed::cpu_bert::{kernels, Isa};
+use insights::embed::cpu_bert::{int8, kernels, Isa};
 use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAULT_MODEL, ENGINE_ENV};
 use insights::vectors::row_products;
 
@@ -67,6 +67,36 @@ fn linear(c: &mut Criterion) {
     group.finish();
 }
 
+/// The four linear layers of a MiniLM layer on a 2,048-token chunk, f32 (`gemm`) against int8 (activation
+/// quantization included, as the forward runs it) on each int8 kernel. Throughput is in multiply-adds × 2.
+fn linear_int8(c: &mut Criterion) {
+    let mut group = c.benchmark_group("linear");
+    group.sample_size(10);
+    let m = 2048;
+    for (n, k) in [(1152, 384), (384, 384), (1536, 384), (384, 1536)] {
+        let (x, w) = (data(m * k), data(n * k));
+        let mut y = vec![0f32; m * n];
+        group.throughput(Throughput::Elements((2 * m * n * k) as u64));
+        group.bench_function(BenchmarkId::new(format!("{n}x{k}"), "f32"), |b| {
+            b.iter(|| row_products(&mut y, &x, &w, m, n, k, false))
+        });
+        let wq = int8::QuantizedMatrix::quantize(&w, n, k);
+        let mut xq = int8::QuantizedRows::default();
+        for kernel in int8::Int8Kernel::supported() {
+            if kernel == int8::Int8Kernel::SCALAR {
+                continue;
+            }
+            group.bench_function(BenchmarkId::new(format!("{n}x{k}"), kernel.name()), |b| {
+                b.iter(|| {
+                    xq.quantize(kernel, &x, m, k);
+                    int8::products(kernel, &mut y, &xq, &wq, m, false)
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 fn whole_corpus(c: &mut Criterion) {
     let located = ModelLocator::from_env()
         .resolve(DEFAULT_MODEL, &mut |e| eprintln!("{e:?}"))
@@ -99,5 +129,5 @@ fn whole_corpus(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, elementwise, linear, whole_corpus);
+criterion_group!(benches, elementwise, linear, linear_int8, whole_corpus);
 criterion_main!(benches);

@@ -68,6 +68,7 @@ mod tests {
                 model_id: "t".into(),
                 weights_sha256: "t".into(),
                 dim: 2,
+                precision: crate::embed::Precision::F32,
                 split: "paragraph".into(),
             },
             hashes: (0..docs.len()).map(|i| i.to_string()).collect(),

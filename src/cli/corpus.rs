@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
 use insights::document::read_inputs;
-use insights::embed::Embedder;
+use insights::embed::{Embedder, Precision};
 use insights::index::journal::Journal;
 use insights::index::{cache, store, text_hash, BuildStats, Index, IndexMeta, Nearest, VectorSource};
 use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
@@ -125,7 +125,7 @@ impl CorpusArgs {
             }
             let split = self.split.options();
             let insights = read_insights(&self.paths, &split, self.model.quiet)?;
-            let embedder = self.model.load_embedder(None)?;
+            let embedder = self.model.load_embedder(None, None)?;
             let (index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
             let approximate = approximate::for_search(&index, None, self.ann, searches, self.model.quiet);
             return Ok(Corpus {
@@ -144,8 +144,16 @@ impl CorpusArgs {
         }
         let index = store::load(&path)?;
         let embedder = if need_model {
-            let embedder = self.model.load_embedder(Some(&index.meta.model_id))?;
-            index.check_model(&path, embedder.model_id(), embedder.weights_sha256(), embedder.dim())?;
+            let embedder = self
+                .model
+                .load_embedder(Some(&index.meta.model_id), Some(index.meta.precision))?;
+            index.check_model(
+                &path,
+                embedder.model_id(),
+                embedder.weights_sha256(),
+                embedder.dim(),
+                embedder.precision(),
+            )?;
             Some(embedder)
         } else {
             None
@@ -198,6 +206,7 @@ pub fn embed_insights(
         model_id: embedder.model_id().to_string(),
         weights_sha256: embedder.weights_sha256().to_string(),
         dim: embedder.dim(),
+        precision: embedder.precision(),
         split: split.describe(),
     };
     let mut progress = Progress::new("embedding", quiet);
@@ -250,7 +259,7 @@ pub fn embed_with_cache(
     embedder: &Embedder,
     quiet: bool,
 ) -> Result<(Index, BuildStats)> {
-    let cache_path = cache_path(embedder.weights_sha256());
+    let cache_path = cache_path(embedder.weights_sha256(), embedder.precision());
     let cache = cache_path.as_deref().and_then(|p| store::load(p).ok());
     let sources: Vec<VectorSource> = cache.iter().map(Index::as_source).collect();
     let never = AtomicBool::new(false);
@@ -265,14 +274,19 @@ pub fn embed_with_cache(
     Ok((index, stats))
 }
 
-/// The on-the-fly cache of vectors for this model: `$INSIGHTS_CACHE_DIR`, default `<cache dir>/insights`.
-fn cache_path(weights_sha256: &str) -> Option<PathBuf> {
+/// The on-the-fly cache of vectors for this model and precision: `$INSIGHTS_CACHE_DIR`, default
+/// `<cache dir>/insights`.
+fn cache_path(weights_sha256: &str, precision: Precision) -> Option<PathBuf> {
     let dir = std::env::var_os("INSIGHTS_CACHE_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| dirs::cache_dir().map(|d| d.join("insights")))?;
     let tag: String = weights_sha256.chars().take(16).collect();
-    Some(dir.join(format!("vectors-{tag}.idx")))
+    let suffix = match precision {
+        Precision::F32 => "",
+        Precision::Int8 => "-int8",
+    };
+    Some(dir.join(format!("vectors-{tag}{suffix}.idx")))
 }
 
 /// Writes the cache: this index's distinct texts, then the old cache's others, up to the cap.

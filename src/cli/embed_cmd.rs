@@ -49,7 +49,7 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
     if texts.is_empty() {
         bail!("no texts to embed in {}: every line is blank", describe(&args.files));
     }
-    let embedder = args.model.load_embedder(None)?;
+    let embedder = args.model.load_embedder(None, None)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut progress = Progress::new("embedding", args.model.quiet);
     let stdout = std::io::stdout().lock();

@@ -79,10 +79,28 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     };
     let split = args.split.options();
     let insights = read_insights(&args.paths, &split, args.model.quiet)?;
-    let embedder = args.model.load_embedder(None)?;
+    // Without --precision, a re-index keeps the precision of the index it replaces.
+    let embedder = args
+        .model
+        .load_embedder(None, previous.as_ref().map(|p| p.meta.precision))?;
+    if let Some(old) = previous.as_ref().filter(|p| p.meta.precision != embedder.precision()) {
+        if !args.model.quiet {
+            eprintln!(
+                "insights: {} holds {} vectors; embedding every text again at {} (vectors of different precisions are \
+                 never mixed)",
+                args.index.display(),
+                old.meta.precision,
+                embedder.precision()
+            );
+        }
+    }
     // Vectors are journaled as they are made, so an interrupted run resumes where it stopped.
-    let (mut journal, recovered) =
-        Journal::open(&journal_path(&args.index), embedder.weights_sha256(), embedder.dim())?;
+    let (mut journal, recovered) = Journal::open(
+        &journal_path(&args.index),
+        embedder.weights_sha256(),
+        embedder.precision(),
+        embedder.dim(),
+    )?;
     if !recovered.hashes.is_empty() && !args.model.quiet {
         eprintln!(
             "insights: resuming: {} vectors kept from an interrupted run ({})",
@@ -92,6 +110,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     }
     let resumed = VectorSource {
         weights_sha256: embedder.weights_sha256(),
+        precision: embedder.precision(),
         hashes: &recovered.hashes,
         vectors: &recovered.vectors,
     };
@@ -133,6 +152,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                 "reused": stats.reused,
                 "model": index.meta.model_id,
                 "dim": index.meta.dim,
+                "precision": index.meta.precision,
                 "approximate_index": ann_json,
             })
         },

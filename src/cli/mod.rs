@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAULT_MODEL};
+use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, Precision, DEFAULT_MODEL};
 
 /// Find the topics, recurring arguments and near-duplicates across your documents, on your own hardware.
 #[derive(Parser, Debug)]
@@ -81,6 +81,12 @@ pub struct ModelArgs {
     /// 64 on a GPU]. The CPU's own engine packs texts into chunks of 2,048 word pieces instead, with no padding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub batch_size: Option<u32>,
+    /// Precision of the model's linear layers: f32, or int8 (CPU engine only) [default: the index's, else f32].
+    /// int8 quantizes weights per output channel and activations per token; on 10,000 Debian package
+    /// passages its vectors had cosine 0.9992 mean, 0.9981 min to f32's, and it embedded 2.3 times as many
+    /// passages a second (1.8 on a busy machine; 2 cores, AVX-512 VNNI). An index holds one precision.
+    #[arg(long, value_name = "f32|int8")]
+    pub precision: Option<Precision>,
     /// No progress messages on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -88,8 +94,9 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     /// Finds (fetching if needed), verifies and loads the model, reporting fetch progress on stderr. Without
-    /// --model, `fallback` (an index's model) or else the default model is used.
-    pub fn load_embedder(&self, fallback: Option<&str>) -> Result<Embedder> {
+    /// --model, `fallback` (an index's model) or else the default model is used; without --precision,
+    /// `fallback_precision` (an index's) or else f32.
+    pub fn load_embedder(&self, fallback: Option<&str>, fallback_precision: Option<Precision>) -> Result<Embedder> {
         let locator = ModelLocator::from_env();
         let mut reporter = progress::FetchReporter::new(self.quiet);
         let model = self.model.as_deref().or(fallback).unwrap_or(DEFAULT_MODEL);
@@ -97,6 +104,7 @@ impl ModelArgs {
         let opts = EmbedOptions {
             batch_size: self.batch_size.map(|b| b as usize),
             device: self.device,
+            precision: self.precision.or(fallback_precision).unwrap_or_default(),
         };
         Ok(Embedder::load(&located.files, located.weights_sha256, &opts)?)
     }

@@ -12,6 +12,7 @@ pub mod locate;
 pub mod manifest;
 pub mod model_files;
 pub mod pooling;
+pub mod precision;
 pub mod tokenize;
 
 use candle_core::DType;
@@ -22,6 +23,7 @@ pub use locate::{FetchEvent, ModelLocator, ModelSource};
 pub use manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
 pub use model_files::{ChecksumStamps, ModelFiles};
 pub use pooling::{Pooling, SentenceConfig};
+pub use precision::Precision;
 
 use crate::vectors::{normalize_in_place, Embeddings};
 use bert::BertEncoder;
@@ -59,6 +61,9 @@ pub struct EmbedOptions {
     pub batch_size: Option<usize>,
     /// Where the model runs (default: auto).
     pub device: DeviceChoice,
+    /// The precision of the linear layers (default f32). Int8 runs only on the fast CPU forward; asking for it on
+    /// a GPU or with candle's engine is an error.
+    pub precision: Precision,
 }
 
 impl Default for EmbedOptions {
@@ -66,6 +71,7 @@ impl Default for EmbedOptions {
         EmbedOptions {
             batch_size: None,
             device: DeviceChoice::Auto,
+            precision: Precision::F32,
         }
     }
 }
@@ -78,6 +84,7 @@ pub struct Embedder {
     batch_size: usize,
     model_id: String,
     weights_sha256: String,
+    precision: Precision,
 }
 
 impl Embedder {
@@ -94,6 +101,25 @@ impl Embedder {
         } else {
             CpuBert::unsupported_reason(&config)
         };
+        if opts.precision == Precision::Int8 {
+            let refusal = if engine == "candle" {
+                Some(format!(
+                    "{ENGINE_ENV}=candle is set (int8 runs only on the fast CPU engine; unset it)"
+                ))
+            } else {
+                fast_refusal.as_ref().map(|reason| {
+                    format!(
+                        "the fast CPU engine cannot run this model here: {reason}; use --precision f32 or --device cpu"
+                    )
+                })
+            };
+            if let Some(reason) = refusal {
+                return Err(EmbedError::config(
+                    &files.config,
+                    format!("--precision int8 is not available: {reason}"),
+                ));
+            }
+        }
         let encoder = match (engine.as_str(), fast_refusal) {
             ("candle", _) | (_, Some(_)) if engine != "fast" => {
                 Encoder::Candle(BertEncoder::load(&config, &files.weights, &device, &files.id)?)
@@ -104,7 +130,7 @@ impl Embedder {
                     format!("{ENGINE_ENV}=fast, but the fast CPU forward cannot run this model: {reason}"),
                 ))
             }
-            (_, None) => Encoder::Fast(CpuBert::load(&config, &files.weights, &files.id)?),
+            (_, None) => Encoder::Fast(CpuBert::load(&config, &files.weights, &files.id, opts.precision)?),
         };
         let weights_sha256 = match weights_sha256 {
             Some(sum) => sum,
@@ -124,6 +150,7 @@ impl Embedder {
                 .max(1),
             model_id: files.id.clone(),
             weights_sha256,
+            precision: opts.precision,
         })
     }
 
@@ -135,12 +162,20 @@ impl Embedder {
         }
     }
 
-    /// What runs the encoder: `candle`, or `fast-cpu (<instruction set>)`.
+    /// What runs the encoder: `candle`, `fast-cpu (<instruction set>)`, or `fast-cpu int8 (<int8 kernel>)`.
     pub fn engine(&self) -> String {
         match &self.encoder {
             Encoder::Candle(_) => "candle".to_string(),
+            Encoder::Fast(e) if e.precision() == Precision::Int8 => {
+                format!("fast-cpu int8 ({}, {})", e.int8_kernel().name(), e.isa().name())
+            }
             Encoder::Fast(e) => format!("fast-cpu ({})", e.isa().name()),
         }
+    }
+
+    /// The precision of the linear layers: the vectors of different precisions differ slightly and are not mixed.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The model's name (repo id or folder).

@@ -15,7 +15,10 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
         vectors: crate::vectors::Embeddings::empty(index.meta.dim),
     };
     let mut seen: HashSet<&str> = HashSet::new();
-    let sources = std::iter::once(index).chain(old.filter(|o| o.meta.weights_sha256 == index.meta.weights_sha256));
+    let sources =
+        std::iter::once(index).chain(old.filter(|o| {
+            o.meta.weights_sha256 == index.meta.weights_sha256 && o.meta.precision == index.meta.precision
+        }));
     for source in sources {
         for (i, h) in source.hashes.iter().enumerate() {
             if cache.len() >= cap {
@@ -45,6 +48,7 @@ mod tests {
                 model_id: "m".into(),
                 weights_sha256: "w".into(),
                 dim: 1,
+                precision: crate::embed::Precision::F32,
                 split: "s".into(),
             },
             hashes: texts.iter().map(|t| text_hash(t)).collect(),

@@ -2,7 +2,7 @@
 //! crash, a full disk) keeps what it embedded, and the next run resumes instead of starting over.
 //!
 //! Layout, little-endian: `MAGIC` (12 bytes) · version (u32) · dim (u32) · the weights' sha256 (64 ASCII hex digits)
-//! · records, each a text hash (16 bytes), its vector (dim f32) and the CRC-32 of both (u32). Records are only ever
+//! · the precision (4 ASCII bytes, `f32` padded with a NUL, or `int8`) · records, each a text hash (16 bytes), its vector (dim f32) and the CRC-32 of both (u32). Records are only ever
 //! appended; a torn or damaged record ends the journal (it and anything after it are dropped when it is reopened).
 
 use std::fs::{self, File, OpenOptions};
@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 
 use super::{get_f32s, parse_hex_hash, put_f32s, IndexError};
 use crate::embed::model_files::hex;
+use crate::embed::Precision;
 use crate::vectors::Embeddings;
 
 /// The first bytes of a journal file.
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-JNL";
-const VERSION: u32 = 1;
-const HEADER: usize = 12 + 4 + 4 + 64;
+const VERSION: u32 = 2;
+const HEADER: usize = 12 + 4 + 4 + 64 + 4;
 
 /// An open journal, appending vectors as they are made.
 #[derive(Debug)]
@@ -43,15 +44,21 @@ pub fn journal_path(index: &Path) -> PathBuf {
 }
 
 impl Journal {
-    /// Opens the journal at `path` for vectors of `dim` made by the model whose weights have `weights_sha256`, and
-    /// returns what an earlier run of the same model left in it. A journal of another model or dimension, or one
-    /// whose header is damaged, is started afresh; a torn last record is cut off.
-    pub fn open(path: &Path, weights_sha256: &str, dim: usize) -> Result<(Journal, Recovered), IndexError> {
+    /// Opens the journal at `path` for vectors of `dim` made by the model whose weights have `weights_sha256` at
+    /// `precision`, and returns what an earlier run of the same model and precision left in it. A journal of another
+    /// model, precision or dimension, or one whose header is damaged, is started afresh; a torn last record is cut
+    /// off.
+    pub fn open(
+        path: &Path,
+        weights_sha256: &str,
+        precision: Precision,
+        dim: usize,
+    ) -> Result<(Journal, Recovered), IndexError> {
         let io = |source| IndexError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let header = header_bytes(weights_sha256, dim);
+        let header = header_bytes(weights_sha256, precision, dim);
         let mut recovered = Recovered {
             hashes: Vec::new(),
             vectors: Embeddings::empty(dim),
@@ -146,7 +153,7 @@ impl Journal {
     }
 }
 
-fn header_bytes(weights_sha256: &str, dim: usize) -> Vec<u8> {
+fn header_bytes(weights_sha256: &str, precision: Precision, dim: usize) -> Vec<u8> {
     let mut header = Vec::with_capacity(HEADER);
     header.extend_from_slice(MAGIC);
     header.extend_from_slice(&VERSION.to_le_bytes());
@@ -156,6 +163,11 @@ fn header_bytes(weights_sha256: &str, dim: usize) -> Vec<u8> {
         *s = b;
     }
     header.extend_from_slice(&sum);
+    let mut tag = [0u8; 4];
+    for (t, b) in tag.iter_mut().zip(precision.name().bytes()) {
+        *t = b;
+    }
+    header.extend_from_slice(&tag);
     header
 }
 
@@ -173,13 +185,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = journal_path(&dir.path().join("x.idx"));
         assert!(path.ends_with("x.idx.journal"));
-        let (mut journal, recovered) = Journal::open(&path, "ab", 2).unwrap();
+        let (mut journal, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert!(recovered.hashes.is_empty());
         let hashes = vec![text_hash("one"), text_hash("two")];
         journal.append(&hashes, &vectors(&[[1.0, 0.0], [0.0, 1.0]])).unwrap();
         journal.append(&hashes[..1], &vectors(&[[0.6, 0.8]])).unwrap();
         drop(journal);
-        let (journal, recovered) = Journal::open(&path, "ab", 2).unwrap();
+        let (journal, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert_eq!(
             recovered.hashes,
             vec![hashes[0].clone(), hashes[1].clone(), hashes[0].clone()]
@@ -193,7 +205,7 @@ mod tests {
     fn a_torn_record_is_cut_off_and_appending_goes_on_after_the_last_whole_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut journal, _) = Journal::open(&path, "ab", 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         journal
             .append(&[text_hash("a"), text_hash("b")], &vectors(&[[1.0, 0.0], [0.0, 1.0]]))
             .unwrap();
@@ -205,40 +217,47 @@ mod tests {
             .unwrap()
             .set_len(len - 5)
             .unwrap();
-        let (mut journal, recovered) = Journal::open(&path, "ab", 2).unwrap();
+        let (mut journal, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert_eq!(recovered.hashes, vec![text_hash("a")]);
         journal.append(&[text_hash("c")], &vectors(&[[0.0, -1.0]])).unwrap();
         drop(journal);
-        let (_, recovered) = Journal::open(&path, "ab", 2).unwrap();
+        let (_, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert_eq!(recovered.hashes, vec![text_hash("a"), text_hash("c")]);
         assert_eq!(recovered.vectors.row(1), &[0.0, -1.0]);
     }
 
     #[test]
-    fn a_journal_of_another_model_or_a_damaged_one_starts_afresh() {
+    fn a_journal_of_another_model_or_precision_or_a_damaged_one_starts_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut journal, _) = Journal::open(&path, "ab", 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
-        let (_, other_model) = Journal::open(&path, "cd", 2).unwrap();
+        let (_, other_model) = Journal::open(&path, "cd", Precision::F32, 2).unwrap();
         assert!(other_model.hashes.is_empty());
-        let (_, after) = Journal::open(&path, "ab", 2).unwrap();
+        let (_, after) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert!(after.hashes.is_empty(), "the other model's run replaced it");
-        let (mut journal, _) = Journal::open(&path, "ab", 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
+        drop(journal);
+        let (_, int8) = Journal::open(&path, "ab", Precision::Int8, 2).unwrap();
+        assert!(int8.hashes.is_empty(), "f32 vectors are not resumed at int8");
+        let (_, after) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        assert!(after.hashes.is_empty(), "the int8 run replaced it");
+        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
         let mut bytes = fs::read(&path).unwrap();
         let last = bytes.len() - 6;
         bytes[last] ^= 0xff;
         fs::write(&path, &bytes).unwrap();
-        let (_, damaged) = Journal::open(&path, "ab", 2).unwrap();
+        let (_, damaged) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert!(damaged.hashes.is_empty(), "a record failing its CRC is dropped");
         fs::write(&path, b"not a journal at all").unwrap();
-        let (_, foreign) = Journal::open(&path, "ab", 2).unwrap();
+        let (_, foreign) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
         assert!(foreign.hashes.is_empty());
         assert!(journal_path(Path::new("idx")).ends_with("idx.journal"));
-        let mut wrong = Journal::open(&path, "ab", 2).unwrap().0;
+        let mut wrong = Journal::open(&path, "ab", Precision::F32, 2).unwrap().0;
         assert!(wrong.append(&[text_hash("a")], &Embeddings::empty(3)).is_err());
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::embed::model_files::hex;
+use crate::embed::Precision;
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
@@ -31,6 +32,10 @@ pub struct IndexMeta {
     pub weights_sha256: String,
     /// The dimension of the vectors.
     pub dim: usize,
+    /// The precision the model ran at (`f32` or `int8`): vectors of different precisions are never mixed. Index
+    /// files written before it was recorded are f32.
+    #[serde(default)]
+    pub precision: Precision,
     /// The split settings the insights were made with ([`crate::insight::SplitOptions::describe`]).
     pub split: String,
 }
@@ -75,6 +80,16 @@ pub enum IndexError {
         /// Its dimension.
         dim: usize,
     },
+    /// The index's vectors were made at another precision than the one asked for.
+    #[error("{path}: its vectors were made at {index_precision} precision, not {precision}; leave out --precision to use the index's, or re-index with `insights index ... --precision {precision}`")]
+    PrecisionMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The precision of the index's vectors.
+        index_precision: Precision,
+        /// The precision asked for.
+        precision: Precision,
+    },
 }
 
 /// Insights, their vectors (row `i` belongs to insight `i`), their text hashes, and what made them.
@@ -105,6 +120,8 @@ pub struct BuildStats {
 pub struct VectorSource<'a> {
     /// The sha256 of the weights of the model that made them (only the same model's vectors are reused).
     pub weights_sha256: &'a str,
+    /// The precision the model ran at (only vectors of the same precision are reused).
+    pub precision: Precision,
     /// The text hash of each vector.
     pub hashes: &'a [String],
     /// The vectors, row `i` for `hashes[i]`.
@@ -154,10 +171,9 @@ impl Index {
     ) -> Result<(Index, BuildStats), E> {
         let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
-        for source in sources
-            .iter()
-            .filter(|s| s.weights_sha256 == meta.weights_sha256 && s.vectors.dim() == meta.dim)
-        {
+        for source in sources.iter().filter(|s| {
+            s.weights_sha256 == meta.weights_sha256 && s.precision == meta.precision && s.vectors.dim() == meta.dim
+        }) {
             for (h, row) in source.hashes.iter().zip(source.vectors.rows()) {
                 known.entry(h.as_str()).or_insert(row);
             }
@@ -205,6 +221,7 @@ impl Index {
     pub fn as_source(&self) -> VectorSource<'_> {
         VectorSource {
             weights_sha256: &self.meta.weights_sha256,
+            precision: self.meta.precision,
             hashes: &self.hashes,
             vectors: &self.vectors,
         }
@@ -255,24 +272,33 @@ impl Index {
         docs.into_iter().map(|(_, d)| d).collect()
     }
 
-    /// Refuses the index unless it was made with the model `model_id` whose weights have `weights_sha256`.
+    /// Refuses the index unless it was made with the model `model_id` whose weights have `weights_sha256`, at
+    /// `precision`.
     pub fn check_model(
         &self,
         path: &std::path::Path,
         model_id: &str,
         weights_sha256: &str,
         dim: usize,
+        precision: Precision,
     ) -> Result<(), IndexError> {
-        if self.meta.weights_sha256 == weights_sha256 && self.meta.dim == dim {
-            return Ok(());
+        if self.meta.weights_sha256 != weights_sha256 || self.meta.dim != dim {
+            return Err(IndexError::ModelMismatch {
+                path: path.to_path_buf(),
+                index_model: self.meta.model_id.clone(),
+                index_dim: self.meta.dim,
+                model: model_id.to_string(),
+                dim,
+            });
         }
-        Err(IndexError::ModelMismatch {
-            path: path.to_path_buf(),
-            index_model: self.meta.model_id.clone(),
-            index_dim: self.meta.dim,
-            model: model_id.to_string(),
-            dim,
-        })
+        if self.meta.precision != precision {
+            return Err(IndexError::PrecisionMismatch {
+                path: path.to_path_buf(),
+                index_precision: self.meta.precision,
+                precision,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -289,6 +315,7 @@ mod tests {
             model_id: "m".into(),
             weights_sha256: "abc".into(),
             dim: 2,
+            precision: crate::embed::Precision::F32,
             split: "paragraph".into(),
         }
     }
@@ -338,9 +365,49 @@ mod tests {
         .unwrap();
         assert_eq!(stats.embedded, 1);
         let err = old
-            .check_model(std::path::Path::new("x.idx"), "other", "def", 2)
+            .check_model(std::path::Path::new("x.idx"), "other", "def", 2, Precision::F32)
             .unwrap_err()
             .to_string();
         assert!(err.contains("x.idx: made with model m"), "{err}");
+    }
+
+    #[test]
+    fn vectors_of_another_precision_are_not_reused_nor_queried() {
+        let mut calls = Vec::new();
+        let (old, _) = Index::build(meta(), vec![insight("a", "one")], &[], by_length(&mut calls)).unwrap();
+        let int8 = IndexMeta {
+            precision: Precision::Int8,
+            ..meta()
+        };
+        let (new, stats) = Index::build(
+            int8,
+            vec![insight("a", "one")],
+            &[old.as_source()],
+            by_length(&mut calls),
+        )
+        .unwrap();
+        assert_eq!(stats.embedded, 1, "f32 vectors are not reused at int8");
+        assert!(new
+            .check_model(std::path::Path::new("x.idx"), "m", "abc", 2, Precision::Int8)
+            .is_ok());
+        let err = new
+            .check_model(std::path::Path::new("x.idx"), "m", "abc", 2, Precision::F32)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("made at int8 precision, not f32"), "{err}");
+        assert!(err.contains("--precision f32"), "{err}");
+    }
+
+    #[test]
+    fn metadata_without_a_precision_is_f32() {
+        let old: IndexMeta =
+            serde_json::from_str(r#"{"model_id":"m","weights_sha256":"abc","dim":2,"split":"paragraph"}"#).unwrap();
+        assert_eq!(old, meta());
+        let written = serde_json::to_string(&IndexMeta {
+            precision: Precision::Int8,
+            ..meta()
+        })
+        .unwrap();
+        assert!(written.contains(r#""precision":"int8""#), "{written}");
     }
 }

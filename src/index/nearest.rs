@@ -203,6 +203,7 @@ mod tests {
                 model_id: "m".into(),
                 weights_sha256: "w".into(),
                 dim: 24,
+                precision: crate::embed::Precision::F32,
                 split: "paragraph".into(),
             },
             insights,

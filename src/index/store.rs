@@ -338,6 +338,7 @@ mod tests {
                 model_id: "tiny".into(),
                 weights_sha256: "00ff".into(),
                 dim: 3,
+                precision: crate::embed::Precision::F32,
                 split: "paragraph".into(),
             },
             hashes: insights.iter().map(|i| text_hash(&i.text)).collect(),
@@ -377,8 +378,8 @@ mod tests {
         future[12] = 9;
         check(&future, "format version 9");
         // A header claiming more insights than the file holds is refused before anything is allocated for them.
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let at = text.find("\"count\":3").unwrap() + 8;
+        // Found in the bytes: a lossy text conversion would shift offsets past the binary header length.
+        let at = bytes.windows(9).position(|w| w == b"\"count\":3").unwrap() + 8;
         let mut inflated = bytes.clone();
         inflated[at] = b'9';
         check(&inflated, "truncated");

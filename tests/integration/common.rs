@@ -20,6 +20,7 @@ pub fn embedder(batch_size: usize) -> Embedder {
     let opts = EmbedOptions {
         batch_size: Some(batch_size),
         device: insights::embed::DeviceChoice::Cpu,
+        ..EmbedOptions::default()
     };
     Embedder::load(&located.files, located.weights_sha256.clone(), &opts).expect("default model loads")
 }

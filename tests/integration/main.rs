@@ -5,6 +5,7 @@ mod bad_input;
 mod cli_embed;
 mod common;
 mod embed_reference;
+mod int8;
 mod model_loading;
 mod pipeline;
 mod topics;

@@ -192,7 +192,13 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
     }
     let resumed = tmp.path().join("resumed.idx");
     let journal = journal_path(&resumed);
-    let (mut writer, _) = Journal::open(&journal, &reference.meta.weights_sha256, reference.meta.dim).unwrap();
+    let (mut writer, _) = Journal::open(
+        &journal,
+        &reference.meta.weights_sha256,
+        reference.meta.precision,
+        reference.meta.dim,
+    )
+    .unwrap();
     writer.append(&hashes, &vectors).unwrap();
     drop(writer);
 

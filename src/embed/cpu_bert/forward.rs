@@ -1,6 +1,8 @@
 //! One chunk of packed sequences through the encoder, and its pooling.
 
+use super::int8::{self, QuantizedRows};
 use super::kernels::{add_bias, attend, bias_gelu, bias_layer_norm};
+use super::weights::Linear;
 use super::CpuBert;
 use crate::embed::tokenize::TokenIds;
 use crate::embed::Pooling;
@@ -19,6 +21,8 @@ pub(crate) struct Workspace {
     kt: Vec<f32>,
     /// One row of attention scores.
     scores: Vec<f32>,
+    /// The quantized input of an int8 linear layer.
+    quantized: QuantizedRows,
 }
 
 fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
@@ -47,7 +51,14 @@ impl CpuBert {
         bias_layer_norm(isa, x, &self.zeros, &w.embed_norm_g, &w.embed_norm_b, self.eps);
         for layer in &w.layers {
             let qkv = &mut ws.big[..t * 3 * h];
-            row_products(qkv, &ws.x[..t * h], &layer.qkv_w, t, 3 * h, h, false);
+            self.linear(
+                qkv,
+                &ws.x[..t * h],
+                &layer.qkv_w,
+                (t, 3 * h, h),
+                false,
+                &mut ws.quantized,
+            );
             add_bias(isa, qkv, &layer.qkv_b);
             let mut start = 0;
             for s in seqs {
@@ -64,15 +75,34 @@ impl CpuBert {
                 start += len;
             }
             let x = &mut ws.x[..t * h];
-            row_products(x, &ws.ctx[..t * h], &layer.out_w, t, h, h, true);
+            self.linear(x, &ws.ctx[..t * h], &layer.out_w, (t, h, h), true, &mut ws.quantized);
             bias_layer_norm(isa, x, &layer.out_b, &layer.attn_norm_g, &layer.attn_norm_b, self.eps);
             let act = &mut ws.big[..t * inter];
-            row_products(act, x, &layer.up_w, t, inter, h, false);
+            self.linear(act, x, &layer.up_w, (t, inter, h), false, &mut ws.quantized);
             bias_gelu(isa, act, &layer.up_b);
-            row_products(x, act, &layer.down_w, t, h, inter, true);
+            self.linear(x, act, &layer.down_w, (t, h, inter), true, &mut ws.quantized);
             bias_layer_norm(isa, x, &layer.down_b, &layer.out_norm_g, &layer.out_norm_b, self.eps);
         }
         pool(&ws.x[..t * h], seqs, pooling, h, out);
+    }
+
+    /// `y[m × n] (+)= x[m × k] · wᵀ` in the weights' precision; `quantized` holds int8 activations.
+    fn linear(
+        &self,
+        y: &mut [f32],
+        x: &[f32],
+        w: &Linear,
+        (m, n, k): (usize, usize, usize),
+        accumulate: bool,
+        quantized: &mut QuantizedRows,
+    ) {
+        match w {
+            Linear::F32(w) => row_products(y, x, w, m, n, k, accumulate),
+            Linear::Int8(w) => {
+                quantized.quantize(self.int8, x, m, k);
+                int8::products(self.int8, y, quantized, w, m, accumulate);
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! ([`CpuBert::unsupported_reason`]); the embedder uses candle's model for anything else and on GPUs.
 
 mod forward;
+pub mod int8;
 pub mod isa;
 pub mod kernels;
 #[cfg(test)]
@@ -22,8 +23,9 @@ use candle_transformers::models::bert::{Config, HiddenAct};
 pub use isa::Isa;
 
 use super::tokenize::TokenIds;
-use super::{EmbedError, Pooling};
+use super::{EmbedError, Pooling, Precision};
 use forward::{chunk_by_tokens, Workspace};
+use int8::Int8Kernel;
 use weights::Weights;
 
 /// Tokens a worker packs into one forward pass: large enough for efficient matrix products, small enough that
@@ -34,6 +36,8 @@ pub const CHUNK_TOKENS: usize = 2048;
 pub struct CpuBert {
     weights: Weights,
     isa: Isa,
+    int8: Int8Kernel,
+    precision: Precision,
     hidden: usize,
     intermediate: usize,
     head_dim: usize,
@@ -64,9 +68,9 @@ impl CpuBert {
         None
     }
 
-    /// Loads the weights of `weights` (safetensors) for `config`; fails if the config is unsupported (check
-    /// [`CpuBert::unsupported_reason`] first) or a tensor is missing or misshapen.
-    pub fn load(config: &Config, weights: &Path, name: &str) -> Result<Self, EmbedError> {
+    /// Loads the weights of `weights` (safetensors) for `config`, the linear layers in `precision`; fails if the
+    /// config is unsupported (check [`CpuBert::unsupported_reason`] first) or a tensor is missing or misshapen.
+    pub fn load(config: &Config, weights: &Path, name: &str, precision: Precision) -> Result<Self, EmbedError> {
         if let Some(reason) = Self::unsupported_reason(config) {
             return Err(EmbedError::config(
                 weights,
@@ -74,8 +78,10 @@ impl CpuBert {
             ));
         }
         Ok(CpuBert {
-            weights: Weights::load(config, weights, name)?,
+            weights: Weights::load(config, weights, name, precision)?,
             isa: Isa::detect(),
+            int8: Int8Kernel::detect(),
+            precision,
             hidden: config.hidden_size,
             intermediate: config.intermediate_size,
             head_dim: config.hidden_size / config.num_attention_heads,
@@ -94,9 +100,25 @@ impl CpuBert {
         self
     }
 
+    /// The same model running its int8 products with `kernel` (for tests and benchmarks).
+    pub fn with_int8_kernel(mut self, kernel: Int8Kernel) -> Self {
+        self.int8 = kernel;
+        self
+    }
+
     /// The instruction set the kernels use.
     pub fn isa(&self) -> Isa {
         self.isa
+    }
+
+    /// The int8 kernel the linear layers use when the precision is int8.
+    pub fn int8_kernel(&self) -> Int8Kernel {
+        self.int8
+    }
+
+    /// The precision of the linear layers.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The size of the vectors.

@@ -10,7 +10,7 @@ use candle_transformers::models::bert::{BertModel, Config};
 
 use super::{CpuBert, Isa};
 use crate::embed::tokenize::TokenIds;
-use crate::embed::Pooling;
+use crate::embed::{Pooling, Precision};
 
 const VOCAB: usize = 50;
 const POSITIONS: usize = 320;
@@ -122,7 +122,9 @@ fn compare(hidden: usize, heads: usize, layers: usize, prefix: &str, dir: &Path)
     // Longest first, as the embedder orders them.
     let order: Vec<usize> = (0..seqs.len()).rev().collect();
     for isa in Isa::supported() {
-        let fast = CpuBert::load(&config, &path, "tiny").unwrap().with_isa(isa);
+        let fast = CpuBert::load(&config, &path, "tiny", Precision::F32)
+            .unwrap()
+            .with_isa(isa);
         for pooling in [Pooling::Mean, Pooling::Cls, Pooling::Max] {
             let mut got = vec![f32::NAN; seqs.len() * hidden];
             fast.embed_pooled(&seqs, &order, pooling, 2, &mut |texts, pooled| {
@@ -167,7 +169,7 @@ fn refuses_texts_beyond_the_table_sizes() {
     let config = config(64, 2, 1);
     let path = dir.path().join("m.safetensors");
     candle_core::safetensors::save(&weights(&config, ""), &path).unwrap();
-    let fast = CpuBert::load(&config, &path, "tiny").unwrap();
+    let fast = CpuBert::load(&config, &path, "tiny", Precision::F32).unwrap();
     let mut sink = |_: &[usize], _: &[f32]| {};
     let too_long = sequences(&[POSITIONS + 1]);
     let err = fast
@@ -200,4 +202,51 @@ fn chunks_respect_the_token_budget() {
     let order: Vec<usize> = (0..seqs.len()).collect();
     let chunks = super::forward::chunk_by_tokens(&order, &seqs, 8);
     assert_eq!(chunks, vec![0..1, 1..3, 3..4, 4..5, 5..6]);
+}
+
+/// The int8 forward on a small random BERT: every int8 kernel with 8-bit activations gives the portable kernel's
+/// vectors bit for bit, and every kernel stays close to f32.
+#[test]
+fn int8_forward_matches_across_kernels_and_stays_near_f32() {
+    use super::int8::Int8Kernel;
+    let dir = tempfile::tempdir().unwrap();
+    let (hidden, heads) = (64, 2);
+    let config = config(hidden, heads, 2);
+    let path = dir.path().join("m.safetensors");
+    candle_core::safetensors::save(&weights(&config, ""), &path).unwrap();
+    let seqs = sequences(&[1, 5, 17, 64, 130, 300]);
+    let order: Vec<usize> = (0..seqs.len()).rev().collect();
+    let run = |model: &CpuBert| {
+        let mut got = vec![f32::NAN; seqs.len() * hidden];
+        model
+            .embed_pooled(&seqs, &order, Pooling::Mean, 2, &mut |texts, pooled| {
+                for (row, &i) in pooled.chunks_exact(hidden).zip(texts) {
+                    got[i * hidden..(i + 1) * hidden].copy_from_slice(row);
+                }
+            })
+            .unwrap();
+        got
+    };
+    let reference = run(&CpuBert::load(&config, &path, "tiny", Precision::F32).unwrap());
+    let int8 = CpuBert::load(&config, &path, "tiny", Precision::Int8).unwrap();
+    let portable = run(&CpuBert::load(&config, &path, "tiny", Precision::Int8)
+        .unwrap()
+        .with_int8_kernel(Int8Kernel::SCALAR));
+    for kernel in Int8Kernel::supported() {
+        let model = CpuBert::load(&config, &path, "tiny", Precision::Int8)
+            .unwrap()
+            .with_int8_kernel(kernel);
+        let got = run(&model);
+        if kernel.levels() == Int8Kernel::SCALAR.levels() {
+            assert_eq!(got, portable, "{} differs from the portable kernel", kernel.name());
+        }
+        for (a, b) in reference.chunks_exact(hidden).zip(got.chunks_exact(hidden)) {
+            let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let cos = dot / (norm(a) * norm(b));
+            assert!(cos > 0.99, "{}: cosine {cos} to f32", kernel.name());
+            assert!(cos < 1.0 - 1e-7, "{}: int8 did not run", kernel.name());
+        }
+    }
+    assert_eq!(int8.precision(), Precision::Int8);
 }

@@ -7,21 +7,39 @@ use candle_core::safetensors::MmapedSafetensors;
 use candle_core::{DType, Device};
 use candle_transformers::models::bert::Config;
 
+use super::int8::QuantizedMatrix;
 use crate::embed::tokenize::TokenIds;
-use crate::embed::EmbedError;
+use crate::embed::{EmbedError, Precision};
+
+/// A linear layer's weight matrix `[out, in]`, in the precision the forward runs.
+pub(crate) enum Linear {
+    /// Row-major f32, as stored.
+    F32(Vec<f32>),
+    /// Quantized and packed for the int8 kernels (the f32 values are dropped).
+    Int8(QuantizedMatrix),
+}
+
+impl Linear {
+    fn new(w: Vec<f32>, n: usize, k: usize, precision: Precision) -> Self {
+        match precision {
+            Precision::F32 => Linear::F32(w),
+            Precision::Int8 => Linear::Int8(QuantizedMatrix::quantize(&w, n, k)),
+        }
+    }
+}
 
 /// One encoder layer's weights, row-major as stored (`[out, in]` for the matrices).
 pub(crate) struct LayerWeights {
     /// Q, K and V stacked: `[3·hidden, hidden]`, the Q rows scaled by 1/√head_dim.
-    pub qkv_w: Vec<f32>,
+    pub qkv_w: Linear,
     pub qkv_b: Vec<f32>,
-    pub out_w: Vec<f32>,
+    pub out_w: Linear,
     pub out_b: Vec<f32>,
     pub attn_norm_g: Vec<f32>,
     pub attn_norm_b: Vec<f32>,
-    pub up_w: Vec<f32>,
+    pub up_w: Linear,
     pub up_b: Vec<f32>,
-    pub down_w: Vec<f32>,
+    pub down_w: Linear,
     pub down_b: Vec<f32>,
     pub out_norm_g: Vec<f32>,
     pub out_norm_b: Vec<f32>,
@@ -91,7 +109,7 @@ impl Reader<'_> {
             .map_err(|e| self.candle(e))
     }
 
-    fn layer(&self, i: usize, config: &Config) -> Result<LayerWeights, EmbedError> {
+    fn layer(&self, i: usize, config: &Config, precision: Precision) -> Result<LayerWeights, EmbedError> {
         let (h, inter) = (config.hidden_size, config.intermediate_size);
         let p = format!("encoder.layer.{i}.");
         let scale = 1.0 / ((h / config.num_attention_heads) as f32).sqrt();
@@ -103,15 +121,30 @@ impl Reader<'_> {
             qkv_b.extend(self.read(&format!("{p}attention.self.{part}.bias"), &[h])?);
         }
         Ok(LayerWeights {
-            qkv_w,
+            qkv_w: Linear::new(qkv_w, 3 * h, h, precision),
             qkv_b,
-            out_w: self.read(&format!("{p}attention.output.dense.weight"), &[h, h])?,
+            out_w: Linear::new(
+                self.read(&format!("{p}attention.output.dense.weight"), &[h, h])?,
+                h,
+                h,
+                precision,
+            ),
             out_b: self.read(&format!("{p}attention.output.dense.bias"), &[h])?,
             attn_norm_g: self.read(&format!("{p}attention.output.LayerNorm.weight"), &[h])?,
             attn_norm_b: self.read(&format!("{p}attention.output.LayerNorm.bias"), &[h])?,
-            up_w: self.read(&format!("{p}intermediate.dense.weight"), &[inter, h])?,
+            up_w: Linear::new(
+                self.read(&format!("{p}intermediate.dense.weight"), &[inter, h])?,
+                inter,
+                h,
+                precision,
+            ),
             up_b: self.read(&format!("{p}intermediate.dense.bias"), &[inter])?,
-            down_w: self.read(&format!("{p}output.dense.weight"), &[h, inter])?,
+            down_w: Linear::new(
+                self.read(&format!("{p}output.dense.weight"), &[h, inter])?,
+                h,
+                inter,
+                precision,
+            ),
             down_b: self.read(&format!("{p}output.dense.bias"), &[h])?,
             out_norm_g: self.read(&format!("{p}output.LayerNorm.weight"), &[h])?,
             out_norm_b: self.read(&format!("{p}output.LayerNorm.bias"), &[h])?,
@@ -138,8 +171,8 @@ fn find_prefix(file: &MmapedSafetensors, config: &Config) -> String {
 }
 
 impl Weights {
-    /// Maps `path` and reads the weights `config` describes.
-    pub fn load(config: &Config, path: &Path, model: &str) -> Result<Self, EmbedError> {
+    /// Maps `path` and reads the weights `config` describes, the linear layers' in `precision`.
+    pub fn load(config: &Config, path: &Path, model: &str, precision: Precision) -> Result<Self, EmbedError> {
         // SAFETY: the file is mapped read-only for the model's lifetime; insights never writes model files while a
         // model is loaded, and a file changed underneath by another process is outside what we guard against.
         let file = unsafe { MmapedSafetensors::new(path) }.map_err(|source| EmbedError::Candle {
@@ -175,7 +208,7 @@ impl Weights {
         let embed_norm_g = reader.read("embeddings.LayerNorm.weight", &[h])?;
         let embed_norm_b = reader.read("embeddings.LayerNorm.bias", &[h])?;
         let layers = (0..config.num_hidden_layers)
-            .map(|i| reader.layer(i, config))
+            .map(|i| reader.layer(i, config, precision))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Weights {
             word,
