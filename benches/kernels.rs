@@ -42,7 +42,7 @@ fn elementwise(c: &mut Criterion) {
     for isa in Isa::supported() {
         group.bench_function(BenchmarkId::new("attention_64_tokens_12_heads", isa.name()), |b| {
             let mut ctx = vec![0f32; len * hidden];
-            let (mut kt, mut s) = (vec![0f32; 32 * len], vec![0f32; len]);
+            let (mut kt, mut s) = (vec![0f32; 32 * len], vec![0f32; kernels::ATTEND_ROWS * len]);
             b.iter(|| {
                 for head in (0..hidden).step_by(32) {
                     kernels::attend::<32>(isa, &qkv, &mut ctx, hidden, head, &mut kt, &mut s);

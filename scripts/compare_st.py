@@ -435,9 +435,7 @@ def main():
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="throwaway virtualenv (default %(default)s)")
     p.add_argument("--no-install", action="store_true", help="fail instead of making the virtualenv")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="local model folder (default %(default)s)")
-    default_bin = Path("/work/main/target/release/insights")
-    if not default_bin.exists():
-        default_bin = REPO / "target/release/insights"
+    default_bin = REPO / "target/release/insights"
     p.add_argument("--insights", type=Path, default=default_bin, help="insights binary (default %(default)s)")
     p.add_argument("--insights-args", default="",
                    help='extra arguments for `insights embed`, one string: --insights-args="--threads 2"')

@@ -1,7 +1,7 @@
 //! One chunk of packed sequences through the encoder, and its pooling.
 
 use super::int8::{self, QuantizedRows};
-use super::kernels::{add_bias, attend, bias_gelu, bias_layer_norm};
+use super::kernels::{add_bias, attend, bias_gelu, bias_layer_norm, ATTEND_ROWS};
 use super::weights::Linear;
 use super::CpuBert;
 use crate::embed::tokenize::TokenIds;
@@ -19,7 +19,7 @@ pub(crate) struct Workspace {
     big: Vec<f32>,
     /// Transposed keys of one head.
     kt: Vec<f32>,
-    /// One row of attention scores.
+    /// Attention scores of a group of query rows.
     scores: Vec<f32>,
     /// The quantized input of an int8 linear layer.
     quantized: QuantizedRows,
@@ -42,7 +42,7 @@ impl CpuBert {
         let longest = seqs.iter().map(|s| s.ids.len()).max().unwrap_or(0);
         let lp = longest.next_multiple_of(16);
         grow(&mut ws.kt, d * lp);
-        grow(&mut ws.scores, lp);
+        grow(&mut ws.scores, ATTEND_ROWS * lp);
         grow(&mut ws.ctx, t * h);
         grow(&mut ws.big, t * (3 * h).max(inter));
         let x = grow(&mut ws.x, t * h);

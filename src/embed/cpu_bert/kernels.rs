@@ -172,10 +172,15 @@ fn bias_layer_norm_body<const FMA: bool>(rows: &mut [f32], bias: &[f32], gamma: 
     }
 }
 
+/// Query rows [`attend`] takes together: their independent sums keep the FMA units busy where one row's chain of
+/// dependent FMAs would wait on each result.
+pub const ATTEND_ROWS: usize = 4;
+
 /// One attention head over one packed sequence. `qkv` holds the sequence's rows of fused Q|K|V (row length
 /// `3 * hidden`, the query already scaled by 1/√D); the head's D columns start at `head` in each part. Writes the
 /// head's context into `ctx` (row length `hidden`, same columns). `kt` and `scores` are scratch space of at least
-/// `D * lp` and `lp` floats, with `lp` the sequence length rounded up to 16.
+/// `D * lp` and `ATTEND_ROWS * lp` floats, with `lp` the sequence length rounded up to 16. Each row's sums run in
+/// the same order as for a row on its own; only [`ATTEND_ROWS`] rows run side by side.
 #[inline(always)]
 fn attend_body<const FMA: bool, const D: usize>(
     qkv: &[f32],
@@ -185,11 +190,12 @@ fn attend_body<const FMA: bool, const D: usize>(
     kt: &mut [f32],
     scores: &mut [f32],
 ) {
+    const R: usize = ATTEND_ROWS;
     let stride = 3 * hidden;
     let len = qkv.len() / stride;
     let lp = len.next_multiple_of(LANES);
     let kt = &mut kt[..D * lp];
-    let scores = &mut scores[..lp];
+    let scores = &mut scores[..R * lp];
     // K transposed (D rows of lp), zero-padded, so the scores of LANES keys at a time are plain FMAs.
     for (j, row) in qkv.chunks_exact(stride).enumerate() {
         let k: &[f32; D] = row[hidden + head..][..D].try_into().expect("head fits the row");
@@ -200,28 +206,44 @@ fn attend_body<const FMA: bool, const D: usize>(
     for c in 0..D {
         kt[c * lp + len..(c + 1) * lp].fill(0.0);
     }
-    for (qrow, crow) in qkv.chunks_exact(stride).zip(ctx.chunks_exact_mut(hidden)) {
-        let q: &[f32; D] = qrow[head..][..D].try_into().expect("head fits the row");
-        for (jb, out) in scores.chunks_exact_mut(LANES).enumerate() {
-            let mut acc = [0f32; LANES];
+    for first in (0..len).step_by(R) {
+        let rows = R.min(len - first);
+        // The group's queries; rows past the sequence's end stay zero and their results are dropped.
+        let mut q = [[0f32; D]; R];
+        for (i, qi) in q.iter_mut().enumerate().take(rows) {
+            qi.copy_from_slice(&qkv[(first + i) * stride + head..][..D]);
+        }
+        for jb in 0..lp / LANES {
+            let mut acc = [[0f32; LANES]; R];
             for c in 0..D {
-                let qc = q[c];
                 let k: &[f32; LANES] = kt[c * lp + jb * LANES..][..LANES].try_into().expect("padded");
-                for l in 0..LANES {
-                    acc[l] = fmadd::<FMA>(qc, k[l], acc[l]);
+                for (a, qi) in acc.iter_mut().zip(&q) {
+                    let qc = qi[c];
+                    for l in 0..LANES {
+                        a[l] = fmadd::<FMA>(qc, k[l], a[l]);
+                    }
                 }
             }
-            out.copy_from_slice(&acc);
-        }
-        softmax_body::<FMA>(&mut scores[..len]);
-        let mut acc = [0f32; D];
-        for (&p, vrow) in scores[..len].iter().zip(qkv.chunks_exact(stride)) {
-            let v: &[f32; D] = vrow[2 * hidden + head..][..D].try_into().expect("head fits the row");
-            for c in 0..D {
-                acc[c] = fmadd::<FMA>(p, v[c], acc[c]);
+            for (i, a) in acc.iter().enumerate() {
+                scores[i * lp + jb * LANES..][..LANES].copy_from_slice(a);
             }
         }
-        crow[head..head + D].copy_from_slice(&acc);
+        for i in 0..rows {
+            softmax_body::<FMA>(&mut scores[i * lp..i * lp + len]);
+        }
+        let mut acc = [[0f32; D]; R];
+        for (j, vrow) in qkv.chunks_exact(stride).enumerate() {
+            let v: &[f32; D] = vrow[2 * hidden + head..][..D].try_into().expect("head fits the row");
+            for (i, a) in acc.iter_mut().enumerate() {
+                let p = scores[i * lp + j];
+                for c in 0..D {
+                    a[c] = fmadd::<FMA>(p, v[c], a[c]);
+                }
+            }
+        }
+        for (i, a) in acc.iter().enumerate().take(rows) {
+            ctx[(first + i) * hidden + head..][..D].copy_from_slice(a);
+        }
     }
 }
 
@@ -439,7 +461,7 @@ mod tests {
             for isa in Isa::supported() {
                 let mut ctx = vec![f32::NAN; len * hidden];
                 let mut kt = vec![0f32; D * lp];
-                let mut scores = vec![0f32; lp];
+                let mut scores = vec![0f32; ATTEND_ROWS * lp];
                 for h in 0..heads {
                     attend::<D>(isa, &qkv, &mut ctx, hidden, h * D, &mut kt, &mut scores);
                 }
