@@ -1,7 +1,7 @@
 //! Deterministic topic clustering of unit vectors: spherical k-means, with an automatic number of topics.
 //!
-//! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs (each polished by Hartigan moves)
-//! is kept. With `k` automatic, the data is first over-clustered, the fine clusters are merged by Ward's criterion
+//! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs (each polished by Hartigan moves;
+//! on large inputs only the best few) is kept. With `k` automatic, the data is first over-clustered, the fine clusters are merged by Ward's criterion
 //! into a hierarchy, every level of it is scored by a sampled silhouette, the knee of that curve gives k, and
 //! clustering then proceeds as with a fixed k. Nothing costs more than O(n·k·iterations) plus a bounded sample;
 //! no n×n matrix is ever built.
@@ -364,7 +364,7 @@ mod tests {
     }
 
     #[test]
-    fn large_inputs_fit_on_a_sample_and_refine_on_all() {
+    fn large_inputs_seed_on_a_sample_and_fit_on_all() {
         let (e, labels) = blobs(5, 100, 16, 0.5, 3);
         let opts = ClusterOptions {
             k: Some(5),
@@ -383,9 +383,11 @@ mod tests {
     #[test]
     fn identical_results_whatever_the_thread_count() {
         let (e, _) = blobs(7, 40, 24, 1.2, 4);
-        for k in [Some(7), None] {
+        // Both paths: every item in the restarts, and seeds from a sample with only the best runs polished.
+        for (k, fit_sample) in [(Some(7), 20_000), (None, 20_000), (Some(7), 100), (None, 100)] {
             let opts = ClusterOptions {
                 k,
+                fit_sample,
                 ..Default::default()
             };
             let one = rayon::ThreadPoolBuilder::new()

@@ -116,8 +116,8 @@ pub enum Refreshed {
 }
 
 /// Brings `INDEX.ann` up to date with the index just written to `index_path`: updated in place of a rebuild where
-/// one exists, built where `choice` asks for one, removed with `off`. Its vectors are stored as `storage` says, or
-/// as before (f32 for a new one) when `storage` is `None`.
+/// one exists, built where `choice` (or an explicit `storage`) asks for one, removed with `off`. Its vectors are
+/// stored as `storage` says, or as before (f32 for a new or unreadable one) when `storage` is `None`.
 pub fn refresh_saved(
     index: &Index,
     index_path: &Path,
@@ -138,7 +138,8 @@ pub fn refresh_saved(
         return Ok(Refreshed::Absent);
     }
     let texts = DistinctTexts::of(index);
-    if choice == AnnChoice::Auto && !exists && texts.len() < AUTO_MIN_TEXTS {
+    // Asking for a storage asks for the file, at any size.
+    if choice == AnnChoice::Auto && !exists && storage.is_none() && texts.len() < AUTO_MIN_TEXTS {
         return Ok(Refreshed::Absent);
     }
     let previous = match exists.then(|| ann_file::load(&path)) {

@@ -8,7 +8,6 @@ use serde_json::json;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use insights::index::ann::compact::Storage;
 use insights::index::ann::file::ann_path;
 use insights::index::journal::{journal_path, Journal};
 use insights::index::{store, Index, IndexError, VectorSource};
@@ -51,7 +50,8 @@ pub struct IndexArgs {
     /// How FILE.ann holds the vectors its searches walk: `f32` walks the index's own vectors in place (no copy);
     /// `int8` keeps a copy of one byte per value in FILE.ann (a quarter of the f32 size), walks that (a quarter of
     /// the bytes to read per step), and re-scores what it finds with the f32 vectors, so the scores shown stay
-    /// exact. Recall cost measured: see the README. [default: as FILE.ann has it, else f32]
+    /// exact. Recall cost measured: see the README. Giving it makes FILE.ann at any size.
+    /// [default: as FILE.ann has it, else f32]
     #[arg(long, value_enum, value_name = "TYPE")]
     pub ann_vectors: Option<AnnVectors>,
     /// Print JSON instead of text.
@@ -61,6 +61,9 @@ pub struct IndexArgs {
 
 /// Indexes the paths and writes the index.
 pub fn run(args: &IndexArgs) -> Result<()> {
+    if args.ann == AnnChoice::Off && args.ann_vectors.is_some() {
+        bail!("--ann-vectors sets up the approximate index, which --ann off removes: leave out one of them");
+    }
     // Only a missing file or a damaged index is replaced; anything else at that path is left alone.
     let previous = match store::load(&args.index) {
         Ok(index) => Some(index),
@@ -136,7 +139,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
             "added": s.added,
             "removed": s.removed,
             "rebuilt": s.rebuilt,
-            "vectors": storage_name(storage),
+            "vectors": storage.name(),
         }),
         Refreshed::Absent | Refreshed::Removed => serde_json::Value::Null,
     };
@@ -172,7 +175,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                         "approximate index {} built ({} texts, {} vectors)",
                         ann_file.display(),
                         s.added,
-                        storage_name(storage)
+                        storage.name()
                     )
                 }
                 Refreshed::Written(s, storage) => writeln!(
@@ -181,7 +184,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                     ann_file.display(),
                     s.added,
                     s.removed,
-                    storage_name(storage)
+                    storage.name()
                 ),
                 Refreshed::Removed => writeln!(out, "approximate index {} removed (--ann off)", ann_file.display()),
                 Refreshed::Absent => Ok(()),
@@ -201,12 +204,4 @@ fn stop_on_ctrl_c() -> &'static AtomicBool {
         eprintln!("\ninsights: stopping after the current step (Ctrl-C again to stop at once)");
     });
     &STOP
-}
-
-/// How `--ann-vectors` spells a storage.
-fn storage_name(storage: Storage) -> &'static str {
-    match storage {
-        Storage::F32 => "f32",
-        Storage::Int8 => "int8",
-    }
 }

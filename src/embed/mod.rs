@@ -94,7 +94,11 @@ impl Embedder {
         let config = bert::read_config(&files.config)?;
         let sentence = SentenceConfig::read(files, config.max_position_embeddings)?;
         let tokenizer = TextTokenizer::load(&files.tokenizer, sentence.max_seq_length)?;
-        let device = opts.device.open()?;
+        // int8 runs only on the CPU, so `auto` means the CPU for it even where a GPU is present.
+        let device = match (opts.device, opts.precision) {
+            (DeviceChoice::Auto, Precision::Int8) => DeviceChoice::Cpu.open()?,
+            (choice, _) => choice.open()?,
+        };
         let engine = std::env::var(ENGINE_ENV).unwrap_or_default().to_ascii_lowercase();
         let fast_refusal = if !device.is_cpu() {
             Some("the device is not the CPU".to_string())
@@ -109,7 +113,8 @@ impl Embedder {
             } else {
                 fast_refusal.as_ref().map(|reason| {
                     format!(
-                        "the fast CPU engine cannot run this model here: {reason}; use --precision f32 or --device cpu"
+                        "the fast CPU engine cannot run this model here: {reason}; use --device cpu (or, for a new \
+                         index, --precision f32)"
                     )
                 })
             };

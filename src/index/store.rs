@@ -1,7 +1,7 @@
 //! The index file: written atomically (temporary file, then rename) and checked in full when read, so a truncated,
 //! damaged or foreign file is refused with a message naming it.
 //!
-//! Layout (version 2), all integers little-endian:
+//! Layout (version 2 for f32 vectors, 3 for int8-precision ones), all integers little-endian:
 //! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes) ·
 //! insights (`insights_bytes` bytes, binary records, see [`write_insight`]) · text hashes (count × 16 bytes) ·
 //! zero padding to a multiple of 64 bytes · vectors (count × dim f32) · CRC-32 of everything before (u32).
@@ -20,14 +20,26 @@ use serde::{Deserialize, Serialize};
 use super::{get_f32s, parse_hex_hash, put_f32s, Index};
 use super::{IndexError, IndexMeta};
 use crate::embed::model_files::hex;
+use crate::embed::Precision;
 use crate::insight::Insight;
 use crate::mapped::{map_file, Words};
 use crate::vectors::Embeddings;
 
 /// The first bytes of every index file.
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-IDX";
-/// The version of the layout this build writes and reads.
+/// The version of the layout this build writes and reads for f32 vectors.
 pub const FORMAT_VERSION: u32 = 2;
+/// The same layout holding int8-precision vectors: a version of its own, so that a build that knows nothing of
+/// precisions refuses the file instead of taking its vectors for f32 ones.
+pub const INT8_FORMAT_VERSION: u32 = 3;
+
+/// The format version of an index of vectors made at `precision`.
+fn version_for(precision: Precision) -> u32 {
+    match precision {
+        Precision::F32 => FORMAT_VERSION,
+        Precision::Int8 => INT8_FORMAT_VERSION,
+    }
+}
 pub(crate) const ALIGN: usize = 64;
 const PREFIX: usize = 12 + 4 + 8;
 const TRAILER: usize = 4;
@@ -159,7 +171,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
 
     write_atomically(path, |out| {
         out.put(MAGIC)?;
-        out.put(&FORMAT_VERSION.to_le_bytes())?;
+        out.put(&version_for(index.meta.precision).to_le_bytes())?;
         out.put(&(header.len() as u64).to_le_bytes())?;
         out.put(&header)?;
         out.put(&insights)?;
@@ -242,10 +254,13 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         return Err(truncated(path));
     }
     let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != INT8_FORMAT_VERSION {
         return Err(format_err(
             path,
-            format!("index format version {version}, but this build reads version {FORMAT_VERSION}; rebuild it with `insights index`"),
+            format!(
+                "index format version {version}, but this build reads versions {FORMAT_VERSION} and \
+                 {INT8_FORMAT_VERSION}; rebuild it with `insights index`"
+            ),
         ));
     }
     let header_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap_or_default());
@@ -258,6 +273,15 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     let body_start = PREFIX + header_len as usize;
     let header: Header = serde_json::from_slice(&bytes[PREFIX..body_start])
         .map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
+    if version != version_for(header.meta.precision) {
+        return Err(format_err(
+            path,
+            format!(
+                "damaged index header (format {version} with {} vectors)",
+                header.meta.precision
+            ),
+        ));
+    }
     let (count, dim) = (header.count, header.meta.dim);
     let sizes = (|| {
         let insights_end = (body_start as u64).checked_add(header.insights_bytes)?;
@@ -377,6 +401,10 @@ mod tests {
         let mut future = bytes.clone();
         future[12] = 9;
         check(&future, "format version 9");
+        // Format 3 is for int8 vectors only: an f32 index marked 3 is refused, not misread.
+        let mut three = bytes.clone();
+        three[12] = 3;
+        check(&three, "format 3 with f32 vectors");
         // A header claiming more insights than the file holds is refused before anything is allocated for them.
         // Found in the bytes: a lossy text conversion would shift offsets past the binary header length.
         let at = bytes.windows(9).position(|w| w == b"\"count\":3").unwrap() + 8;

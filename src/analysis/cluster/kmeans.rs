@@ -1,7 +1,7 @@
 //! Spherical k-means (cosine) with greedy k-means++ seeding and Hartigan polishing, deterministic for a given seed.
 //!
 //! Every step is reproducible whatever the number of threads: parallel loops only map one item to one result, and
-//! every sum is taken sequentially in index order (per cluster, in parallel across clusters).
+//! every sum is taken sequentially in a fixed order (index order, or for Lloyd's running sums the order of moves).
 
 use rayon::prelude::*;
 

@@ -237,9 +237,7 @@ fn int8_forward_matches_across_kernels_and_stays_near_f32() {
             .unwrap()
             .with_int8_kernel(kernel);
         let got = run(&model);
-        if kernel.levels() == Int8Kernel::SCALAR.levels() {
-            assert_eq!(got, portable, "{} differs from the portable kernel", kernel.name());
-        }
+        assert_eq!(got, portable, "{} differs from the portable kernel", kernel.name());
         for (a, b) in reference.chunks_exact(hidden).zip(got.chunks_exact(hidden)) {
             let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
             let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();

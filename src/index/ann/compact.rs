@@ -16,6 +16,16 @@ pub enum Storage {
     Int8,
 }
 
+impl Storage {
+    /// Its name on the command line and in JSON: `f32` or `int8`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::F32 => "f32",
+            Storage::Int8 => "int8",
+        }
+    }
+}
+
 /// The nodes' vectors as int8 codes with a scale per node.
 #[derive(Debug, Clone)]
 pub struct Int8Vectors {

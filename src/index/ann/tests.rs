@@ -179,6 +179,15 @@ fn an_int8_copy_is_walked_saved_and_kept_through_updates() {
     // A file without the copy is the same as before it existed.
     file::save(&f32_graph, &path).unwrap();
     assert_eq!(file::load(&path).unwrap().storage(), compact::Storage::F32);
+    // A damaged storage word is refused, whatever it says.
+    let bytes = std::fs::read(&path).unwrap();
+    for (word, needle) in [(2u32, "unknown vector storage 2"), (1, "do not fit")] {
+        let mut damaged = bytes.clone();
+        damaged[56..60].copy_from_slice(&word.to_le_bytes());
+        std::fs::write(&path, &damaged).unwrap();
+        let err = file::load(&path).unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
 
     let rows: Vec<usize> = (0..3000).filter(|i| i % 10 != 3).collect();
     let second = e.select(&rows);

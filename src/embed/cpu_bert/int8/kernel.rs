@@ -2,8 +2,7 @@
 //! (`vpdpbusd`), AVX2 (`vpmaddubsw` + `vpmaddwd`) and portable code, chosen at run time.
 //!
 //! Every variant computes the same integer accumulators for the same quantized inputs (the tests check this) and
-//! the same dequantization, so they agree bit for bit, provided the activations fit the variant's range
-//! ([`Int8Kernel::levels`]).
+//! the same dequantization, so they agree bit for bit: the vectors do not depend on the CPU.
 
 use super::quantize::{QuantizedMatrix, QuantizedRows, PANEL};
 
@@ -66,14 +65,10 @@ impl Int8Kernel {
         }
     }
 
-    /// The largest quantized activation this kernel takes: 255, or 127 for AVX2, whose `vpmaddubsw` would
-    /// saturate its 16-bit pair sums on 8-bit activations.
+    /// The largest quantized activation this kernel takes: 255 for every kernel, so that the vectors do not
+    /// depend on the CPU (AVX2 splits each activation in two so that `vpmaddubsw` cannot saturate).
     pub fn levels(self) -> u8 {
-        match self.0 {
-            #[cfg(target_arch = "x86_64")]
-            Level::Avx2 => 127,
-            _ => 255,
-        }
+        255
     }
 }
 
@@ -296,6 +291,7 @@ mod x86 {
         let steps = w.k4 / 4;
         let mut tile = [[0i32; PANEL]; AVX2_ROWS];
         let ones = _mm256_set1_epi16(1);
+        let low_max = _mm256_set1_epi8(127);
         for p in 0..w.panels() {
             let panel = w.panel(p).as_ptr();
             for i0 in (0..m).step_by(AVX2_ROWS) {
@@ -309,10 +305,17 @@ mod x86 {
                             let wp = panel.add(s * 4 * PANEL + 128 * half);
                             for (a, start) in acc.iter_mut().zip(&starts) {
                                 let b = _mm256_set1_epi32(start.add(4 * s).cast::<i32>().read_unaligned());
+                                // An 8-bit activation as two parts of at most 127 and 128: with weights within
+                                // ±127, neither part's pair sums can saturate 16 bits (2·128·127 < 32767).
+                                let low = _mm256_min_epu8(b, low_max);
+                                let high = _mm256_sub_epi8(b, low);
                                 for (j, aj) in a.iter_mut().enumerate() {
                                     let wj = _mm256_loadu_si256(wp.add(32 * j).cast());
-                                    let pairs = _mm256_maddubs_epi16(b, wj);
-                                    *aj = _mm256_add_epi32(*aj, _mm256_madd_epi16(pairs, ones));
+                                    let sums = _mm256_add_epi32(
+                                        _mm256_madd_epi16(_mm256_maddubs_epi16(low, wj), ones),
+                                        _mm256_madd_epi16(_mm256_maddubs_epi16(high, wj), ones),
+                                    );
+                                    *aj = _mm256_add_epi32(*aj, sums);
                                 }
                             }
                         }

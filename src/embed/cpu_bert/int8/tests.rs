@@ -94,13 +94,13 @@ fn products_match_the_dequantized_product_in_f64() {
 fn every_kernel_gives_the_portable_accumulators() {
     let mut rng = Rng(5);
     for (m, n, k) in SHAPES {
-        // 7-bit activations, the range every kernel takes; the extremes of both operands are included.
+        // 8-bit activations, the range every kernel takes; the extremes of both operands are included.
         let mut x = rng.values(m * k, 1.0, 0.0);
         x[0] = -1.0;
         x[m * k - 1] = 1.0;
         let w = rng.values(n * k, 1.0, 0.0);
         let mut q = QuantizedRows::default();
-        q.quantize_to(Int8Kernel::SCALAR, &x, m, k, 127);
+        q.quantize_to(Int8Kernel::SCALAR, &x, m, k, 255);
         let wq = QuantizedMatrix::quantize(&w, n, k);
         let want = accumulators(Int8Kernel::SCALAR, &q, &wq, m);
         let exact: Vec<i32> = (0..m * n)
@@ -119,15 +119,15 @@ fn every_kernel_gives_the_portable_accumulators() {
 }
 
 #[test]
-fn full_range_activations_on_eight_bit_kernels() {
-    // 255 × 127 products: the VNNI and portable kernels take them without saturating.
+fn full_range_activations_on_every_kernel() {
+    // 255 × 127 products: every kernel takes them without saturating (AVX2 splits the activations in two).
     let (m, n, k) = (6, 64, 1536);
     let x = vec![1.0f32; m * k];
     let w = vec![1.0f32; n * k];
     let mut q = QuantizedRows::default();
     q.quantize_to(Int8Kernel::SCALAR, &x, m, k, 255);
     let wq = QuantizedMatrix::quantize(&w, n, k);
-    for kernel in Int8Kernel::supported().into_iter().filter(|k| k.levels() == 255) {
+    for kernel in Int8Kernel::supported() {
         let acc = accumulators(kernel, &q, &wq, m);
         assert!(acc.iter().all(|&a| a == 255 * 127 * k as i32), "{}", kernel.name());
     }
