@@ -15,15 +15,21 @@ use crate::embed::{Pooling, Precision};
 const VOCAB: usize = 50;
 const POSITIONS: usize = 320;
 
-struct Rng(u64);
+/// A seeded stream of values in −1..1 for test weights and inputs (also used by the int8 tests).
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> f32 {
+    pub(super) fn next(&mut self) -> f32 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (self.0 >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    }
+
+    /// `n` values `offset + scale · next()`.
+    pub(super) fn values(&mut self, n: usize, scale: f32, offset: f32) -> Vec<f32> {
+        (0..n).map(|_| offset + scale * self.next()).collect()
     }
 }
 

@@ -2,21 +2,7 @@
 
 use super::*;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    }
-
-    fn values(&mut self, n: usize, scale: f32, offset: f32) -> Vec<f32> {
-        (0..n).map(|_| offset + scale * self.next()).collect()
-    }
-}
+use crate::embed::cpu_bert::tests::Rng;
 
 /// Shapes with ragged edges (rows not a multiple of any tile, columns not of 64, inputs not of 4) and a real one.
 const SHAPES: [(usize, usize, usize); 4] = [(1, 1, 1), (13, 70, 37), (7, 64, 8), (50, 384, 384)];
