@@ -84,7 +84,8 @@ pub struct ModelArgs {
     /// Precision of the model's linear layers: f32, or int8 (CPU engine only) [default: the index's, else f32].
     /// int8 quantizes weights per output channel and activations per token; on 10,000 Debian package
     /// passages its vectors had cosine 0.9992 mean, 0.9981 min to f32's, and it embedded 2.5 times as many
-    /// passages a second as f32, 4.3 times sentence-transformers (2 cores, AVX-512 VNNI; see the README). An index holds one precision.
+    /// passages a second as f32, 4.3 times sentence-transformers (2 cores, AVX-512 VNNI; without VNNI it is
+    /// no faster than f32; see the README). An index holds one precision.
     #[arg(long, value_name = "f32|int8")]
     pub precision: Option<Precision>,
     /// No progress messages on stderr.
