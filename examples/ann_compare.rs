@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --features ann-compare --example ann_compare -- [--n 100000] [--queries 1000] [--seed 7]
-//!     [--only insights,insights-int8,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance] [--ef-construction 128] [--ef 64[,128,...]]
-//!     [--m 16]
+//!     [--only insights,insights-int8,usearch,usearch-f16,usearch-i8,hnsw_rs,instant-distance]
+//!     [--ef-construction 128] [--ef 64[,128,...]] [--m 16]
 //! ```
 //!
 //! `--ef` may list several search breadths: candidates that can change it after their build are searched with each

@@ -256,6 +256,25 @@ pub fn fast_dot() -> fn(&[f32], &[f32]) -> f32 {
     dot_four_sums
 }
 
+/// The scale of symmetric int8 quantisation of `values`: their largest magnitude over 127, or 1 when that is zero
+/// or not finite. `value ≈ scale · code`, with codes from [`int8_codes`].
+pub fn int8_scale(values: &[f32]) -> f32 {
+    let peak = values.iter().fold(0f32, |m, v| m.max(v.abs()));
+    if peak > 0.0 && peak.is_finite() {
+        peak / 127.0
+    } else {
+        1.0
+    }
+}
+
+/// The int8 codes of `values` at `scale` (from [`int8_scale`]): rounded to nearest (ties to even), within ±127.
+pub fn int8_codes(values: &[f32], scale: f32) -> impl Iterator<Item = i8> + '_ {
+    let inverse = 1.0 / scale;
+    values
+        .iter()
+        .map(move |&v| (v * inverse).round_ties_even().clamp(-127.0, 127.0) as i8)
+}
+
 /// Scales `v` to unit L2 norm in place; a zero vector is left as it is.
 pub fn normalize_in_place(v: &mut [f32]) {
     let norm = dot(v, v).sqrt();

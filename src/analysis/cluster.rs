@@ -1,10 +1,10 @@
 //! Deterministic topic clustering of unit vectors: spherical k-means, with an automatic number of topics.
 //!
 //! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs (each polished by Hartigan moves;
-//! on large inputs only the best few) is kept. With `k` automatic, the data is first over-clustered, the fine clusters are merged by Ward's criterion
-//! into a hierarchy, every level of it is scored by a sampled silhouette, the knee of that curve gives k, and
-//! clustering then proceeds as with a fixed k. Nothing costs more than O(n·k·iterations) plus a bounded sample;
-//! no n×n matrix is ever built.
+//! on large inputs only the best few) is kept. With `k` automatic, the data is first over-clustered, the fine
+//! clusters are merged by Ward's criterion into a hierarchy, every level of it is scored by a sampled silhouette,
+//! the knee of that curve gives k, and clustering then proceeds as with a fixed k. Nothing costs more than
+//! O(n·k·iterations) plus a bounded sample; no n×n matrix is ever built.
 
 mod kmeans;
 mod lloyd;

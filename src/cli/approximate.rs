@@ -152,12 +152,13 @@ pub fn refresh_saved(
         }
         None => None,
     };
+    let storage = storage.or(previous.as_ref().map(Hnsw::storage)).unwrap_or_default();
     let nodes = texts.node_vectors(&index.vectors);
     let (hnsw, stats) = match previous {
         Some(old) => {
             let progress = Mutex::new(Progress::new("updating the approximate index", quiet));
             let total = texts.len();
-            old.update(&nodes, texts.keys.clone(), &|done| {
+            old.update(&nodes, texts.keys.clone(), storage, &|done| {
                 progress.lock().map(|mut p| p.update(done, total)).unwrap_or(())
             })
         }
@@ -168,14 +169,8 @@ pub fn refresh_saved(
                 removed: 0,
                 rebuilt: true,
             };
-            (build(index, &texts, quiet), stats)
+            (build(index, &texts, quiet).with_storage(storage, &nodes), stats)
         }
-    };
-    let storage = storage.unwrap_or(hnsw.storage());
-    let hnsw = if storage == hnsw.storage() {
-        hnsw
-    } else {
-        hnsw.with_storage(storage, &nodes)
     };
     ann_file::save(&hnsw, &path)?;
     Ok(Refreshed::Written(stats, storage))

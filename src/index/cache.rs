@@ -16,9 +16,7 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
     };
     let mut seen: HashSet<&str> = HashSet::new();
     let sources =
-        std::iter::once(index).chain(old.filter(|o| {
-            o.meta.weights_sha256 == index.meta.weights_sha256 && o.meta.precision == index.meta.precision
-        }));
+        std::iter::once(index).chain(old.filter(|o| index.meta.same_vectors(&o.meta.weights_sha256, o.meta.precision)));
     for source in sources {
         for (i, h) in source.hashes.iter().enumerate() {
             if cache.len() >= cap {

@@ -2,8 +2,9 @@
 //! crash, a full disk) keeps what it embedded, and the next run resumes instead of starting over.
 //!
 //! Layout, little-endian: `MAGIC` (12 bytes) · version (u32) · dim (u32) · the weights' sha256 (64 ASCII hex digits)
-//! · the precision (4 ASCII bytes, `f32` padded with a NUL, or `int8`) · records, each a text hash (16 bytes), its vector (dim f32) and the CRC-32 of both (u32). Records are only ever
-//! appended; a torn or damaged record ends the journal (it and anything after it are dropped when it is reopened).
+//! · the precision (4 ASCII bytes, `f32` padded with a NUL, or `int8`) · records, each a text hash (16 bytes), its
+//! vector (dim f32) and the CRC-32 of both (u32). Records are only ever appended; a torn or damaged record ends the
+//! journal (it and anything after it are dropped when it is reopened).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};

@@ -92,6 +92,14 @@ pub enum IndexError {
     },
 }
 
+impl IndexMeta {
+    /// True when vectors made by the model whose weights have `weights_sha256`, at `precision`, are the same kind as
+    /// this index's and may be reused in it.
+    pub fn same_vectors(&self, weights_sha256: &str, precision: Precision) -> bool {
+        self.weights_sha256 == weights_sha256 && self.precision == precision
+    }
+}
+
 /// Insights, their vectors (row `i` belongs to insight `i`), their text hashes, and what made them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
@@ -171,9 +179,10 @@ impl Index {
     ) -> Result<(Index, BuildStats), E> {
         let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
-        for source in sources.iter().filter(|s| {
-            s.weights_sha256 == meta.weights_sha256 && s.precision == meta.precision && s.vectors.dim() == meta.dim
-        }) {
+        for source in sources
+            .iter()
+            .filter(|s| meta.same_vectors(s.weights_sha256, s.precision) && s.vectors.dim() == meta.dim)
+        {
             for (h, row) in source.hashes.iter().zip(source.vectors.rows()) {
                 known.entry(h.as_str()).or_insert(row);
             }

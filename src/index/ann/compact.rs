@@ -5,6 +5,7 @@
 
 use super::graph::Words;
 use super::search::{prefetch, NodeVectors, Scorer};
+use crate::vectors::{int8_codes, int8_scale};
 
 /// How the graph's walks read the nodes' vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,9 +46,8 @@ impl Int8Vectors {
         let mut scales = Vec::with_capacity(nodes);
         for node in 0..nodes as u32 {
             let v = vectors.get(node);
-            let peak = v.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
-            let scale = if peak > 0.0 { peak / 127.0 } else { 1.0 };
-            codes.extend(v.iter().map(|&x| (x / scale).round().clamp(-127.0, 127.0) as i8));
+            let scale = int8_scale(v);
+            codes.extend(int8_codes(v, scale));
             scales.push(scale);
         }
         Int8Vectors {

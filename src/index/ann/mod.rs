@@ -167,12 +167,13 @@ impl Hnsw {
     }
 
     /// The graph over `keys` (whose vectors are now `vectors`), made from this one: kept nodes keep their links, gone
-    /// ones are cut out, new ones are linked in, and an int8 copy is made again. Rebuilds when more than a quarter of
-    /// the nodes are gone or the dimension changed. `progress` gets the number of nodes in the graph so far (kept ones first).
+    /// ones are cut out, new ones are linked in, and the nodes' vectors are kept as `storage` says. Rebuilds when more
+    /// than a quarter of the nodes are gone or the dimension changed. `progress` gets the number of nodes in the graph so far (kept ones first).
     pub fn update(
         &self,
         vectors: &NodeVectors,
         keys: Vec<u64>,
+        storage: Storage,
         progress: &(dyn Fn(usize) + Sync),
     ) -> (Hnsw, UpdateStats) {
         let carried = if self.dim == vectors.dim {
@@ -187,7 +188,7 @@ impl Hnsw {
                 removed: self.len(),
                 rebuilt: true,
             };
-            let hnsw = Hnsw::build(vectors, keys, self.options, progress).with_storage(self.storage(), vectors);
+            let hnsw = Hnsw::build(vectors, keys, self.options, progress).with_storage(storage, vectors);
             return (hnsw, stats);
         };
         let kept = keys.len() - fresh.len();
@@ -211,7 +212,7 @@ impl Hnsw {
             options: self.options,
             int8: None,
         }
-        .with_storage(self.storage(), vectors);
+        .with_storage(storage, vectors);
         (hnsw, stats)
     }
 }

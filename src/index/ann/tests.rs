@@ -72,7 +72,7 @@ fn an_update_cuts_out_removed_nodes_and_links_new_ones() {
     let rows: Vec<usize> = (0..3000).filter(|i| i % 10 != 3 || *i >= 2500).rev().collect();
     let second = e.select(&rows);
     let new_keys: Vec<u64> = rows.iter().map(|&i| keys[i]).collect();
-    let (updated, stats) = hnsw.update(&nodes(&second), new_keys.clone(), &|_| {});
+    let (updated, stats) = hnsw.update(&nodes(&second), new_keys.clone(), hnsw.storage(), &|_| {});
     assert_eq!(
         stats,
         UpdateStats {
@@ -93,7 +93,12 @@ fn an_update_cuts_out_removed_nodes_and_links_new_ones() {
     }
     // Removing most of it rebuilds.
     let few = e.select(&[1, 2, 3]);
-    let (_, stats) = updated.update(&nodes(&few), vec![keys[1], keys[2], keys[3]], &|_| {});
+    let (_, stats) = updated.update(
+        &nodes(&few),
+        vec![keys[1], keys[2], keys[3]],
+        updated.storage(),
+        &|_| {},
+    );
     assert!(stats.rebuilt);
 }
 
@@ -191,7 +196,12 @@ fn an_int8_copy_is_walked_saved_and_kept_through_updates() {
 
     let rows: Vec<usize> = (0..3000).filter(|i| i % 10 != 3).collect();
     let second = e.select(&rows);
-    let (updated, _) = back.update(&nodes(&second), rows.iter().map(|&i| i as u64).collect(), &|_| {});
+    let (updated, _) = back.update(
+        &nodes(&second),
+        rows.iter().map(|&i| i as u64).collect(),
+        back.storage(),
+        &|_| {},
+    );
     let codes = updated.int8.as_ref().expect("the update keeps the int8 copy");
     assert_eq!(codes.len(), rows.len());
     assert_eq!(

@@ -35,13 +35,10 @@ impl QuantizedMatrix {
         let mut scale = vec![1.0f32; padded];
         let mut colsum = vec![0i32; padded];
         for (j, row) in w.chunks_exact(k).take(n).enumerate() {
-            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let s = if max > 0.0 && max.is_finite() { max / 127.0 } else { 1.0 };
-            let inv = 1.0 / s;
+            let s = int8_scale(row);
             scale[j] = s;
             let (panel, lane) = (j / PANEL, j % PANEL);
-            for (c, &v) in row.iter().enumerate() {
-                let q = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8;
+            for (c, q) in int8_codes(row, s).enumerate() {
                 colsum[j] += i32::from(q);
                 data[panel * k4 * PANEL + (c / 4) * PANEL * 4 + lane * 4 + c % 4] = q;
             }
@@ -87,6 +84,7 @@ pub struct QuantizedRows {
 }
 
 use super::kernel::{Int8Kernel, Level};
+use crate::vectors::{int8_codes, int8_scale};
 
 /// Lanes of the min/max reduction (one AVX-512 register).
 const LANES: usize = 16;
