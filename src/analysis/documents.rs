@@ -1,6 +1,7 @@
 //! Per-document originality: how much of each document is found in no other, and where its repeats appeared first.
 
-use crate::index::{Hit, Index};
+use super::duplicates::DuplicateGroup;
+use crate::index::Index;
 
 /// One insight of a document that other documents also make.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,7 +10,7 @@ pub struct Repeat {
     pub insight: usize,
     /// The matching insight in the earliest document (corpus order) that makes the same point.
     pub first: usize,
-    /// Their cosine similarity.
+    /// The score of their duplicate group (the lowest cosine among the links that hold it together).
     pub score: f32,
 }
 
@@ -20,21 +21,28 @@ pub struct DocumentOriginality {
     pub doc: String,
     /// Its number of insights.
     pub insights: usize,
-    /// Its insights that no other document makes (no neighbour at or above the threshold).
+    /// Its insights that no other document makes (in no duplicate group with another document).
     pub original: usize,
     /// Its insights that other documents make too; `first` is in an earlier document, or in this one when this
     /// document is where the point first appeared.
     pub repeats: Vec<Repeat>,
 }
 
-/// Originality of every document, given each insight's cross-document neighbours (best first) and the score at
-/// which two insights make the same point.
-pub fn originality(index: &Index, neighbours: &[Vec<Hit>], same_point: f32) -> Vec<DocumentOriginality> {
+/// Originality of every document: an insight is a repeat when it is in a duplicate group (the verdict `duplicates`
+/// gives: verbatim, near-verbatim or the same argument in other words) with an insight of another document. Its
+/// `first` is the group's member in the earliest document (corpus order), and the score the group's.
+pub fn originality(index: &Index, groups: &[DuplicateGroup]) -> Vec<DocumentOriginality> {
     let doc_of = index.document_ids();
     let names = index.documents();
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
     for (i, &d) in doc_of.iter().enumerate() {
         members_of[d].push(i);
+    }
+    let mut group_of: Vec<Option<&DuplicateGroup>> = vec![None; index.len()];
+    for group in groups {
+        for &m in &group.members {
+            group_of[m] = Some(group);
+        }
     }
     names
         .iter()
@@ -43,26 +51,22 @@ pub fn originality(index: &Index, neighbours: &[Vec<Hit>], same_point: f32) -> V
         .map(|(d, (name, members))| {
             let mut repeats = Vec::new();
             for &i in &members {
-                let matches: Vec<&Hit> = neighbours[i].iter().filter(|h| h.score >= same_point).collect();
-                // The earliest document making the point: this one if no match comes from an earlier document.
-                let earliest = matches
-                    .iter()
-                    .filter(|h| doc_of[h.index] < d)
-                    .min_by(|a, b| doc_of[a.index].cmp(&doc_of[b.index]).then(b.score.total_cmp(&a.score)));
-                if let Some(best) = matches.first() {
-                    repeats.push(match earliest {
-                        Some(h) => Repeat {
-                            insight: i,
-                            first: h.index,
-                            score: h.score,
-                        },
-                        None => Repeat {
-                            insight: i,
-                            first: i,
-                            score: best.score,
-                        },
-                    });
+                let Some(group) = group_of[i] else { continue };
+                if group.members.iter().all(|&m| doc_of[m] == d) {
+                    continue;
                 }
+                // The earliest document making the point: this one if no member comes from an earlier document.
+                let earliest = group
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&m| doc_of[m] < d)
+                    .min_by_key(|&m| (doc_of[m], m));
+                repeats.push(Repeat {
+                    insight: i,
+                    first: earliest.unwrap_or(i),
+                    score: group.score,
+                });
             }
             DocumentOriginality {
                 doc: name.to_string(),
@@ -72,4 +76,41 @@ pub fn originality(index: &Index, neighbours: &[Vec<Hit>], same_point: f32) -> V
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::duplicates::DuplicateKind;
+    use crate::analysis::neighbours::tests::index_of;
+
+    #[test]
+    fn repeats_are_the_members_of_groups_and_first_is_the_earliest_document() {
+        // Documents a, b, c in corpus order; 0 (a), 2 (b) and 3 (c) make one point, 1 (a) another.
+        let index = index_of(&["a", "a", "b", "c"], &[[1.0, 0.0], [0.0, 1.0], [1.0, 0.1], [1.0, 0.2]]);
+        let groups = [DuplicateGroup {
+            kind: DuplicateKind::Paraphrase,
+            members: vec![0, 2, 3],
+            score: 0.8,
+        }];
+        let docs = originality(&index, &groups);
+        type Summary = (usize, usize, Vec<(usize, usize)>);
+        let summary: Vec<Summary> = docs
+            .iter()
+            .map(|d| {
+                (
+                    d.insights,
+                    d.original,
+                    d.repeats.iter().map(|r| (r.insight, r.first)).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![(2, 1, vec![(0, 0)]), (1, 0, vec![(2, 0)]), (1, 0, vec![(3, 0)])],
+            "a is where the point first appeared"
+        );
+        assert!(docs.iter().flat_map(|d| &d.repeats).all(|r| r.score == 0.8));
+        assert!(originality(&index, &[]).iter().all(|d| d.repeats.is_empty()));
+    }
 }

@@ -1,17 +1,24 @@
 //! Cross-document duplicate groups: verbatim copies, near-verbatim copies (small edits) and paraphrases.
 //!
 //! Verbatim copies are found by exact equality of normalised text (no candidate pair needed). Near-verbatim copies
-//! and paraphrases come from candidate pairs of a nearest-neighbour search: a pair of insights from different
+//! and paraphrases come from each insight's nearest neighbours in other documents: a pair of insights from different
 //! documents is a near-verbatim link when its word-level edit similarity reaches
-//! [`DuplicateOptions::near_verbatim_min_overlap`], else a paraphrase link when its cosine reaches
-//! [`DuplicateOptions::paraphrase_min_score`]. Groups are the connected components of all links (union-find), so
-//! every insight is in at most one group, and a group's kind is that of the weakest link it needs.
+//! [`DuplicateOptions::near_verbatim_min_overlap`], else a paraphrase link when it is the same argument in other
+//! words ([`is_paraphrase`]). Groups are the connected components of all links (union-find), so every insight is in
+//! at most one group, and a group's kind is that of the weakest link it needs.
+//!
+//! The same argument in other words: one cosine cannot tell it from another argument on the same subject (on the
+//! seed corpus, restatements score 0.64-0.9 with what they restate, distinct insights up to 0.74). Two further
+//! signs can: the pair is a **mutual best match** across documents (each is the other's closest distinct text in
+//! another document), and its cosine stands out from both sides' backgrounds (the **margin**: the cosine over the
+//! mean cosine of each side's [`MARGIN_NEIGHBOURS`] closest distinct texts in other documents, as in bitext mining).
 
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::index::Hit;
 use crate::insight::Insight;
 
 /// How close the members of a duplicate group are, from closest to loosest.
@@ -22,19 +29,29 @@ pub enum DuplicateKind {
     Verbatim,
     /// The same text with small edits: word-level edit similarity at least `near_verbatim_min_overlap`.
     NearVerbatim,
-    /// The same point in other words: cosine at least `paraphrase_min_score`, little lexical overlap.
+    /// The same point in other words: not near-verbatim, and [`is_paraphrase`] holds.
     Paraphrase,
 }
+
+/// Closest distinct texts in other documents whose mean cosine is an insight's background for the margin.
+pub const MARGIN_NEIGHBOURS: usize = 4;
 
 /// Thresholds of [`group_duplicates`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateOptions {
-    /// Smallest cosine for a paraphrase link. Default 0.85, from all-MiniLM-L6-v2 measurements: reworded versions of
-    /// the seed paragraphs score 0.85-0.93 against their originals, while the 528 pairs of distinct paragraphs of the
-    /// seed corpus (all on one topic, AI sovereignty) top out at 0.77. Heavily reworded short sentences (about 0.7)
-    /// are missed, and a claim and its opposite in shared words (about 0.85-0.9) can pass: cosine does not see
-    /// negation.
+    /// Cosine from which a pair is a paraphrase whatever else holds. Default 0.85: the 528 pairs of distinct
+    /// paragraphs of the seed corpus (all on one topic, AI sovereignty) top out at 0.77. A claim and its opposite in
+    /// shared words (about 0.85-0.9) can pass: cosine does not see negation.
     pub paraphrase_min_score: f32,
+    /// Smallest margin for a paraphrase link between mutual best matches. Default 1.06, chosen on the labelled
+    /// sets of `tests/fixtures/verdict/` (see the README's "Verdicts" section).
+    pub paraphrase_min_margin: f32,
+    /// Smallest cosine for a paraphrase link between mutual best matches. Default 0.68: in a corpus of many small,
+    /// unrelated documents the backgrounds are low and the margin alone would link loosely related texts.
+    pub paraphrase_floor: f32,
+    /// The score below which the neighbour lists were cut (0.5 in the CLI): a background of fewer than
+    /// [`MARGIN_NEIGHBOURS`] neighbours counts each missing one at this score, an upper bound of what it was.
+    pub neighbours_min_score: f32,
     /// Smallest word-level edit similarity, `1 - word_edit_distance / max(word_count)`, for a near-verbatim link.
     /// Default 0.8: at most one word in five inserted, deleted or replaced (one word changed in a 15-word sentence
     /// gives 0.93; distinct paragraphs of the seed corpus reach at most 0.13).
@@ -45,6 +62,9 @@ impl Default for DuplicateOptions {
     fn default() -> Self {
         Self {
             paraphrase_min_score: 0.85,
+            paraphrase_min_margin: 1.06,
+            paraphrase_floor: 0.68,
+            neighbours_min_score: 0.5,
             near_verbatim_min_overlap: 0.8,
         }
     }
@@ -137,11 +157,67 @@ fn edit_similarity(a: &[u64], b: &[u64], floor: f32) -> f32 {
     1.0 - prev[b.len()] as f32 / longest as f32
 }
 
-/// Union-find over insight indices; the smaller root survives, so components are independent of link order.
+/// What the paraphrase test needs to know of each insight's neighbourhood.
+struct Context {
+    /// Each insight's closest distinct text in another document, by its first occurrence (`canon`).
+    best: Vec<Option<usize>>,
+    /// The mean cosine of each insight's [`MARGIN_NEIGHBOURS`] closest distinct texts in other documents.
+    background: Vec<f32>,
+    /// The first insight with the same normalised text, for each insight.
+    canon: Vec<usize>,
+}
+
+impl Context {
+    fn new(insights: &[Insight], neighbours: &[Vec<Hit>], canon: &[usize], missing_at: f32) -> Self {
+        let n = insights.len();
+        let (mut best, mut background) = (vec![None; n], vec![0.0; n]);
+        for (i, hits) in neighbours.iter().enumerate().take(n) {
+            let mut seen: Vec<usize> = Vec::with_capacity(MARGIN_NEIGHBOURS);
+            let mut sum = 0.0;
+            for h in hits.iter().filter(|h| h.index < n && !h.score.is_nan()) {
+                let c = canon[h.index];
+                if c == canon[i] || insights[h.index].doc == insights[i].doc || seen.contains(&c) {
+                    continue;
+                }
+                seen.push(c);
+                sum += h.score;
+                if seen.len() == MARGIN_NEIGHBOURS {
+                    break;
+                }
+            }
+            best[i] = seen.first().copied();
+            let missing = MARGIN_NEIGHBOURS - seen.len();
+            background[i] = (sum + missing as f32 * missing_at) / MARGIN_NEIGHBOURS as f32;
+        }
+        Context {
+            best,
+            background,
+            canon: canon.to_vec(),
+        }
+    }
+}
+
+/// Whether insights `i` and `j` (of different documents, cosine `score`) make the same argument in other words:
+/// their cosine reaches `paraphrase_min_score`; or they are mutual best matches across documents, with cosine at
+/// least `paraphrase_floor` and margin `score / mean(background_i, background_j)` at least `paraphrase_min_margin`.
+fn is_paraphrase(context: &Context, i: usize, j: usize, score: f32, opts: &DuplicateOptions) -> bool {
+    if score >= opts.paraphrase_min_score {
+        return true;
+    }
+    let (ci, cj) = (context.canon[i], context.canon[j]);
+    let mutual = context.best[i] == Some(cj) && context.best[j] == Some(ci);
+    let background = (context.background[i] + context.background[j]) / 2.0;
+    mutual && score >= opts.paraphrase_floor && background > 0.0 && score / background >= opts.paraphrase_min_margin
+}
+
+/// Union-find over insight indices; the smaller root survives. Links are joined in one fixed order (strongest
+/// first), which matters since a link between components that share a document is refused.
 struct Components {
     parent: Vec<usize>,
     kind: Vec<DuplicateKind>,
     score: Vec<f32>,
+    /// The documents of each component's members, sorted (kept at the root).
+    docs: Vec<Vec<usize>>,
 }
 
 impl Components {
@@ -153,13 +229,24 @@ impl Components {
         x
     }
 
-    /// Joins the components of `a` and `b` unless they are one already (then the link is redundant and ignored).
+    /// Joins the components of `a` and `b` unless they are one already (then the link is redundant and ignored), or
+    /// unless the link is not verbatim and both components hold insights of one document: apart from verbatim
+    /// copies, a group holds one argument at most once per document, so a text is never linked to a group that
+    /// already has it from the text's own document (a paragraph next to one that its document copies verbatim).
     fn link(&mut self, a: usize, b: usize, kind: DuplicateKind, score: f32) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return;
         }
         let (lo, hi) = (ra.min(rb), ra.max(rb));
+        if kind != DuplicateKind::Verbatim && self.docs[lo].iter().any(|d| self.docs[hi].binary_search(d).is_ok()) {
+            return;
+        }
+        let moved = std::mem::take(&mut self.docs[hi]);
+        let docs = &mut self.docs[lo];
+        docs.extend(moved);
+        docs.sort_unstable();
+        docs.dedup();
         let k = kind.max(self.kind[lo]).max(self.kind[hi]);
         let s = score.min(self.score[lo]).min(self.score[hi]);
         self.parent[hi] = lo;
@@ -168,13 +255,13 @@ impl Components {
     }
 }
 
-/// Groups cross-document duplicates among `insights`, given candidate `pairs` `(i, j, cosine)` from a
-/// nearest-neighbour search.
+/// Groups cross-document duplicates among `insights`, given each insight's nearest neighbours in other documents
+/// (`neighbours[i]`, best first, as [`crate::analysis::neighbours::cross_document_neighbours`] finds them).
 ///
 /// 1. Insights whose [`normalize_text`] is identical are linked (verbatim, score 1), whatever their documents.
-/// 2. Each pair of insights from different documents, not already identical, is a near-verbatim link when its
-///    [`word_similarity`] reaches `near_verbatim_min_overlap`, else a paraphrase link when its cosine reaches
-///    `paraphrase_min_score`, else nothing. Pairs within one document, out of range or with a NaN score are ignored.
+/// 2. Each neighbour pair of insights from different documents, not already identical, is a near-verbatim link when
+///    its [`word_similarity`] reaches `near_verbatim_min_overlap`, else a paraphrase link when [`is_paraphrase`]
+///    holds, else nothing. Pairs within one document, out of range or with a NaN score are ignored.
 /// 3. Groups are the connected components of all links; a component is kept only when its members come from at
 ///    least two documents. Links are joined strongest first (verbatim, near-verbatim, paraphrase; higher cosine
 ///    first), skipping those that join nothing new, so a group's kind is the weakest kind of link it needs to hold
@@ -182,32 +269,46 @@ impl Components {
 ///
 /// Groups are sorted by decreasing size, then by first member. Paraphrase links chain: A~B and B~C put A and C in
 /// one group even when A and C are less similar; the score then shows the weakest link.
-pub fn group_duplicates(
-    insights: &[Insight],
-    pairs: &[(usize, usize, f32)],
-    opts: &DuplicateOptions,
-) -> Vec<DuplicateGroup> {
+pub fn group_duplicates(insights: &[Insight], neighbours: &[Vec<Hit>], opts: &DuplicateOptions) -> Vec<DuplicateGroup> {
     let n = insights.len();
+    let mut doc_ids: HashMap<&str, usize> = HashMap::new();
+    let docs = insights
+        .iter()
+        .map(|x| {
+            let next = doc_ids.len();
+            vec![*doc_ids.entry(x.doc.as_str()).or_insert(next)]
+        })
+        .collect();
     let mut comp = Components {
         parent: (0..n).collect(),
         kind: vec![DuplicateKind::Verbatim; n],
         score: vec![1.0; n],
+        docs,
     };
     let norm: Vec<String> = insights.par_iter().map(|x| normalize_text(&x.text)).collect();
     let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut canon = vec![0; n];
     for (i, t) in norm.iter().enumerate() {
         match first.get(t.as_str()) {
-            Some(&f) => comp.link(f, i, DuplicateKind::Verbatim, 1.0),
+            Some(&f) => {
+                canon[i] = f;
+                comp.link(f, i, DuplicateKind::Verbatim, 1.0);
+            }
             None => {
+                canon[i] = i;
                 first.insert(t.as_str(), i);
             }
         }
     }
-    let mut candidates: Vec<(usize, usize, f32)> = pairs
+    let context = Context::new(insights, neighbours, &canon, opts.neighbours_min_score);
+    let mut candidates: Vec<(usize, usize, f32)> = neighbours
         .iter()
-        .filter(|&&(i, j, s)| i < n && j < n && i != j && !s.is_nan() && insights[i].doc != insights[j].doc)
-        .filter(|&&(i, j, _)| norm[i] != norm[j])
-        .map(|&(i, j, s)| (i.min(j), i.max(j), s))
+        .enumerate()
+        .take(n)
+        .flat_map(|(i, hits)| hits.iter().map(move |h| (i, h.index, h.score)))
+        .filter(|&(i, j, s)| j < n && i != j && !s.is_nan() && insights[i].doc != insights[j].doc)
+        .filter(|&(i, j, _)| canon[i] != canon[j])
+        .map(|(i, j, s)| (i.min(j), i.max(j), s))
         .collect();
     // One candidate per pair, keeping its highest score.
     candidates.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
@@ -218,7 +319,7 @@ pub fn group_duplicates(
             let floor = opts.near_verbatim_min_overlap;
             if edit_similarity(&words(&insights[i].text), &words(&insights[j].text), floor) >= floor {
                 Some((i, j, DuplicateKind::NearVerbatim, s))
-            } else if s >= opts.paraphrase_min_score {
+            } else if is_paraphrase(&context, i, j, s, opts) {
                 Some((i, j, DuplicateKind::Paraphrase, s))
             } else {
                 None
@@ -273,8 +374,24 @@ mod tests {
         }
     }
 
+    /// Neighbour lists (best first, both directions) holding the candidate pairs `(i, j, cosine)`.
+    fn lists(n: usize, pairs: &[(usize, usize, f32)]) -> Vec<Vec<Hit>> {
+        let mut out = vec![Vec::new(); n.max(1)];
+        for &(i, j, score) in pairs {
+            for (a, b) in [(i, j), (j, i)] {
+                if a < out.len() {
+                    out[a].push(Hit { index: b, score });
+                }
+            }
+        }
+        for hits in &mut out {
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        out
+    }
+
     fn run(insights: &[Insight], pairs: &[(usize, usize, f32)]) -> Vec<DuplicateGroup> {
-        group_duplicates(insights, pairs, &DuplicateOptions::default())
+        group_duplicates(insights, &lists(insights.len(), pairs), &DuplicateOptions::default())
     }
 
     #[test]
@@ -373,6 +490,86 @@ mod tests {
         let members: Vec<Vec<usize>> = g.iter().map(|g| g.members.clone()).collect();
         assert_eq!(members, vec![vec![0, 3, 4], vec![1, 2]]);
         assert!(run(&[], &pairs).is_empty());
+    }
+
+    #[test]
+    fn mutual_best_matches_that_stand_out_are_paraphrases_below_the_cosine_rule() {
+        // 0 (doc a) and 3 (doc r) restate each other at 0.72, well above both sides' other neighbours (0.5-0.55);
+        // 1 (doc b) and 2 (doc c) are each other's best match too, but at 0.6, below the floor.
+        let v = [
+            ins("a", "Nations want to own the hardware their AI runs on, not rent it."),
+            ins(
+                "b",
+                "Cloud rental keeps allies dependent on subscriptions to American platforms.",
+            ),
+            ins("c", "Export programmes finance data centres in developing countries."),
+            ins(
+                "r",
+                "Countries would rather possess the machines behind their models than lease them.",
+            ),
+        ];
+        let pairs = [
+            (0, 3, 0.72),
+            (0, 1, 0.55),
+            (0, 2, 0.5),
+            (1, 3, 0.52),
+            (2, 3, 0.5),
+            (1, 2, 0.6),
+        ];
+        let g = run(&v, &pairs);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(
+            (g[0].kind, g[0].members.clone(), g[0].score),
+            (DuplicateKind::Paraphrase, vec![0, 3], 0.72)
+        );
+        // The same cosine among neighbours nearly as close (one subject, other arguments) does not stand out.
+        let mut crowded_v = v.to_vec();
+        crowded_v.push(ins(
+            "d",
+            "Sovereign clouds let governments keep their data and models at home.",
+        ));
+        let crowded = [
+            (0, 3, 0.72),
+            (0, 1, 0.7),
+            (0, 2, 0.69),
+            (0, 4, 0.69),
+            (1, 3, 0.7),
+            (2, 3, 0.69),
+            (3, 4, 0.69),
+            (1, 2, 0.6),
+        ];
+        assert!(run(&crowded_v, &crowded).is_empty());
+        // A pair with no other neighbour above the lists' cut stands out the most.
+        assert_eq!(run(&v, &[(0, 3, 0.7)]).len(), 1);
+        // Without the margin test only the cosine rule is left, and 0.72 is below it.
+        let off = DuplicateOptions {
+            paraphrase_min_margin: 9.0,
+            ..DuplicateOptions::default()
+        };
+        assert!(group_duplicates(&v, &lists(4, &pairs), &off).is_empty());
+    }
+
+    #[test]
+    fn a_group_takes_no_second_insight_from_a_document_it_has() {
+        // 0 and 1 are verbatim copies in docs a and b; 2 in doc b is close to them, but doc b already has the text.
+        let v = [
+            ins(
+                "a",
+                "Open models will become a free commodity, so compute is what is worth owning.",
+            ),
+            ins(
+                "b",
+                "Open models will become a free commodity, so compute is what is worth owning.",
+            ),
+            ins(
+                "b",
+                "China leads in open-source models as a strategy to commoditise software.",
+            ),
+            ins("c", "Gardening in spring needs patience and a good compost."),
+        ];
+        let g = run(&v, &[(0, 2, 0.9), (1, 3, 0.1), (0, 3, 0.1), (2, 3, 0.1)]);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!((g[0].kind, g[0].members.clone()), (DuplicateKind::Verbatim, vec![0, 1]));
     }
 
     #[test]

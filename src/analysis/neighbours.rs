@@ -49,7 +49,7 @@ pub fn links(neighbours: &[Vec<Hit>]) -> Vec<Link> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::index::IndexMeta;
     use crate::insight::Insight;
@@ -74,6 +74,7 @@ mod tests {
             hashes: (0..docs.len()).map(|i| i.to_string()).collect(),
             insights,
             vectors: e,
+            sentences: None,
         }
     }
 

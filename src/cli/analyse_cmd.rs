@@ -5,11 +5,10 @@ use clap::Args;
 
 use insights::analysis::cluster::{cluster, ClusterOptions};
 use insights::analysis::documents::originality;
-use insights::analysis::duplicates::{group_duplicates, DuplicateGroup, DuplicateOptions};
+use insights::analysis::duplicates::{group_duplicates, DuplicateOptions};
 use insights::analysis::neighbours::{cross_document_neighbours, links, Link};
-use insights::analysis::similar::SAID_BEFORE_MIN_SCORE;
 use insights::analysis::topics::{topics, Topic};
-use insights::index::{Hit, Index};
+use insights::index::Index;
 use insights::report::{json, text, Report};
 
 use super::approximate::Searches;
@@ -41,7 +40,9 @@ pub const DUPLICATES_EXAMPLES: &str = "Examples:
   insights duplicates -i work.idx --json
 
 Kinds: verbatim (identical after whitespace, case and quote normalisation), near-verbatim (word-level edit \
-similarity >= 0.8), paraphrase (cosine >= 0.85 with less lexical overlap). Only groups spanning two or more \
+similarity >= 0.8), paraphrase (the same argument in other words: cosine >= 0.85, or each the other's best match \
+in another document with cosine >= 0.68 standing out from both sides' other neighbours by --paraphrase-min-margin). \
+A group holds at most one insight per document besides verbatim copies. Only groups spanning two or more \
 documents are shown.";
 
 /// Examples shown under `insights report --help`.
@@ -97,9 +98,14 @@ pub struct NeighborsArgs {
 pub struct DuplicatesArgs {
     #[command(flatten)]
     pub corpus: CorpusArgs,
-    /// Smallest cosine for two insights in other words to count as a paraphrase.
+    /// Cosine from which two insights of different documents are a paraphrase whatever else holds.
     #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_score, value_name = "SCORE")]
     pub paraphrase_min_score: f32,
+    /// Below that cosine, mutual best matches across documents are a paraphrase when their cosine over the mean of
+    /// both sides' 4 closest distinct texts in other documents reaches this margin (and the cosine reaches 0.68).
+    /// A large value (e.g. 9) turns this test off.
+    #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_margin, value_name = "MARGIN")]
+    pub paraphrase_min_margin: f32,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -134,15 +140,6 @@ fn with_k(k: Option<u32>) -> ClusterOptions {
         k: k.map(|k| k as usize),
         ..ClusterOptions::default()
     }
-}
-
-fn duplicate_groups(index: &Index, neighbours: &[Vec<Hit>], paraphrase_min_score: f32) -> Vec<DuplicateGroup> {
-    let pairs: Vec<(usize, usize, f32)> = links(neighbours).iter().map(|l| (l.a, l.b, l.score)).collect();
-    let opts = DuplicateOptions {
-        paraphrase_min_score,
-        ..DuplicateOptions::default()
-    };
-    group_duplicates(&index.insights, &pairs, &opts)
 }
 
 /// Runs `insights clusters`.
@@ -182,7 +179,13 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
-    let groups = duplicate_groups(index, &neighbours, args.paraphrase_min_score);
+    let opts = DuplicateOptions {
+        paraphrase_min_score: args.paraphrase_min_score,
+        paraphrase_min_margin: args.paraphrase_min_margin,
+        neighbours_min_score: CANDIDATE_MIN_SCORE,
+        ..DuplicateOptions::default()
+    };
+    let groups = group_duplicates(&index.insights, &neighbours, &opts);
     emit(
         args.json,
         || json::Groups {
@@ -198,7 +201,11 @@ pub fn report(args: &ReportArgs) -> Result<()> {
     let index = &corpus.index;
     let (topics, unclustered, k_choice) = clustered(index, &with_k(args.k), 6);
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
-    let groups = duplicate_groups(index, &neighbours, DuplicateOptions::default().paraphrase_min_score);
+    let opts = DuplicateOptions {
+        neighbours_min_score: CANDIDATE_MIN_SCORE,
+        ..DuplicateOptions::default()
+    };
+    let groups = group_duplicates(&index.insights, &neighbours, &opts);
     // Copies of one insight are shown as duplicates: links are between distinct points, each pair of points once.
     let mut canonical: Vec<usize> = (0..index.len()).collect();
     for group in &groups {
@@ -215,7 +222,7 @@ pub fn report(args: &ReportArgs) -> Result<()> {
         })
         .take(args.links)
         .collect();
-    let docs = originality(index, &neighbours, SAID_BEFORE_MIN_SCORE);
+    let docs = originality(index, &groups);
     let parts = Report {
         topics: &topics,
         unclustered: &unclustered,

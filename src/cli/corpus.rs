@@ -261,10 +261,10 @@ pub fn embed_with_cache(
 ) -> Result<(Index, BuildStats)> {
     let cache_path = cache_path(embedder.weights_sha256(), embedder.precision());
     let cache = cache_path.as_deref().and_then(|p| store::load(p).ok());
-    let sources: Vec<VectorSource> = cache.iter().map(Index::as_source).collect();
+    let sources: Vec<VectorSource> = cache.iter().flat_map(Index::as_sources).collect();
     let never = AtomicBool::new(false);
     let (index, stats) = embed_insights(insights, split, embedder, &sources, None, &never, quiet)?;
-    if let Some(path) = cache_path.filter(|_| stats.embedded > 0 || cache.is_none()) {
+    if let Some(path) = cache_path.filter(|_| stats.embedded + stats.sentences_embedded > 0 || cache.is_none()) {
         if let Err(e) = save_cache(&path, &index, cache.as_ref()) {
             if !quiet {
                 eprintln!("insights: could not update the vector cache ({e:#}); carrying on");

@@ -117,7 +117,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         hashes: &recovered.hashes,
         vectors: &recovered.vectors,
     };
-    let sources: Vec<VectorSource> = previous.iter().map(Index::as_source).chain([resumed]).collect();
+    let sources: Vec<VectorSource> = previous.iter().flat_map(Index::as_sources).chain([resumed]).collect();
     let stop = stop_on_ctrl_c();
     let (index, stats) = embed_insights(
         insights,
@@ -153,6 +153,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                 "insights": index.len(),
                 "embedded": stats.embedded,
                 "reused": stats.reused,
+                "sentences_embedded": stats.sentences_embedded,
                 "model": index.meta.model_id,
                 "dim": index.meta.dim,
                 "precision": index.meta.precision,
@@ -162,11 +163,13 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         |out, _| {
             writeln!(
                 out,
-                "indexed {} insights from {documents} documents into {} ({} new texts embedded, {} vectors reused)",
+                "indexed {} insights from {documents} documents into {} ({} new texts embedded, {} vectors reused, {} \
+                 new sentences embedded)",
                 index.len(),
                 args.index.display(),
                 stats.embedded,
-                stats.reused
+                stats.reused,
+                stats.sentences_embedded
             )?;
             match approximate {
                 Refreshed::Written(s, storage) if s.rebuilt => {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use insights::analysis::similar::{similar, SAID_BEFORE_MIN_SCORE};
+use insights::analysis::similar::{similar, VerdictOptions, RELATED_MIN_SCORE, SAID_BEFORE_MIN_SCORE};
 use insights::document::read_inputs;
 use insights::insight::split_documents;
 use insights::report::{json as report_json, text};
@@ -21,7 +21,11 @@ pub const EXAMPLES: &str = "Examples:
   insights index seeds/ && insights similar \"Nations want their own AI\"    (uses ./insights.idx)
   insights similar --file draft.md -i work.idx      check each insight of a new document
 
-The verdict is \"said before\" when the closest insight scores at least --said-before (cosine similarity).";
+Each insight is matched as a whole and sentence by sentence; its match score is the better cosine. The verdict:
+  said-before  the claim score (best match + its margin over the mean of the 5 best) reaches --said-before
+  related      not said before, but the best match reaches --related (same subject, another claim)
+  new          neither
+A claim and its negation score alike (embeddings do not see \"not\"): a contradiction reads as said-before.";
 
 /// Arguments of `insights similar`.
 #[derive(Args, Debug)]
@@ -38,9 +42,13 @@ pub struct SimilarArgs {
     /// Show only insights scoring at least this (cosine similarity, -1 to 1).
     #[arg(long, default_value_t = 0.3, value_name = "SCORE", allow_negative_numbers = true)]
     pub min_score: f32,
-    /// The score from which a statement counts as said before.
+    /// The claim score from which a statement counts as said before (best match score plus its margin over the
+    /// mean of the statement's 5 best distinct matches).
     #[arg(long, default_value_t = SAID_BEFORE_MIN_SCORE, value_name = "SCORE")]
     pub said_before: f32,
+    /// The match score from which a statement not said before is related (on the same subject).
+    #[arg(long, default_value_t = RELATED_MIN_SCORE, value_name = "SCORE")]
+    pub related: f32,
     #[command(flatten)]
     pub corpus: CorpusArgs,
     /// Print JSON instead of text.
@@ -84,12 +92,22 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
         bail!("internal: no model loaded for the query");
     };
     let index = &corpus.index;
+    if index.sentences.is_none() && !corpus_args.model.quiet {
+        eprintln!(
+            "insights: this index predates sentence vectors, so claims are matched against whole insights only; run \
+             `insights index` on it again to add them"
+        );
+    }
     let texts: Vec<&str> = statements.iter().map(|(_, t)| t.as_str()).collect();
     let queries = embedder.embed(&texts)?;
     let nearest = corpus.nearest();
+    let opts = VerdictOptions {
+        said_before: args.said_before,
+        related: args.related,
+    };
     let results: Vec<_> = queries
         .rows()
-        .map(|q| similar(index, &nearest, q, args.k, args.min_score, args.said_before))
+        .map(|q| similar(index, &nearest, q, args.k, args.min_score, &opts))
         .collect();
     emit(
         args.json,
@@ -97,7 +115,7 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             let items: Vec<_> = statements
                 .iter()
                 .zip(&results)
-                .map(|((insight, text), r)| report_json::similar(index, text, insight.as_ref(), r, args.said_before))
+                .map(|((insight, text), r)| report_json::similar(index, text, insight.as_ref(), r, &opts))
                 .collect();
             match &args.file {
                 Some(f) => SimilarOutput::File {

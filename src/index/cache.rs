@@ -4,29 +4,47 @@
 use std::collections::HashSet;
 
 use super::Index;
+use crate::insight::Insight;
 
-/// Merges `index` into the `old` cache: one entry per distinct text, this index's texts first, then the old cache's
-/// other texts, at most `cap` entries in all.
+/// Merges `index` into the `old` cache: one entry per distinct text, this index's texts first (its insights, then
+/// its insights' sentences), then the old cache's other texts, at most `cap` entries in all. An entry is an insight
+/// record holding the text, so a sentence's entry is a record of its own.
 pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
     let mut cache = Index {
         meta: index.meta.clone(),
         insights: Vec::new(),
         hashes: Vec::new(),
         vectors: crate::vectors::Embeddings::empty(index.meta.dim),
+        sentences: None,
     };
-    let mut seen: HashSet<&str> = HashSet::new();
-    let sources =
-        std::iter::once(index).chain(old.filter(|o| index.meta.same_vectors(&o.meta.weights_sha256, o.meta.precision)));
-    for source in sources {
-        for (i, h) in source.hashes.iter().enumerate() {
-            if cache.len() >= cap {
-                return cache;
-            }
-            if seen.insert(h.as_str()) {
-                cache.insights.push(source.insights[i].clone());
-                cache.hashes.push(h.clone());
-                cache.vectors.push(source.vectors.row(i));
-            }
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut add = |cache: &mut Index, hash: &str, record: &dyn Fn() -> Insight, row: &[f32]| {
+        if cache.len() < cap && !seen.contains(hash) {
+            seen.insert(hash.to_string());
+            cache.insights.push(record());
+            cache.hashes.push(hash.to_string());
+            cache.vectors.push(row);
+        }
+    };
+    for (i, h) in index.hashes.iter().enumerate() {
+        add(&mut cache, h, &|| index.insights[i].clone(), index.vectors.row(i));
+    }
+    if let Some(sentences) = &index.sentences {
+        let hashes = sentences.hashes(&index.insights);
+        for (row, owner) in sentences.owners().into_iter().enumerate() {
+            let record = || {
+                let insight = &index.insights[owner];
+                Insight {
+                    text: insight.text[sentences.spans[row].clone()].to_string(),
+                    ..insight.clone()
+                }
+            };
+            add(&mut cache, &hashes[row], &record, sentences.vectors.row(row));
+        }
+    }
+    if let Some(old) = old.filter(|o| index.meta.same_vectors(&o.meta.weights_sha256, o.meta.precision)) {
+        for (i, h) in old.hashes.iter().enumerate() {
+            add(&mut cache, h, &|| old.insights[i].clone(), old.vectors.row(i));
         }
     }
     cache
@@ -36,7 +54,6 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
 mod tests {
     use super::*;
     use crate::index::{text_hash, IndexMeta};
-    use crate::insight::Insight;
     use crate::vectors::Embeddings;
 
     fn index(texts: &[&str]) -> Index {
@@ -52,6 +69,7 @@ mod tests {
             hashes: texts.iter().map(|t| text_hash(t)).collect(),
             vectors: Embeddings::from_flat(1, vec![1.0; texts.len()]),
             insights,
+            sentences: None,
         }
     }
 

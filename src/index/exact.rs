@@ -12,7 +12,8 @@ use crate::vectors::{dots, Embeddings};
 pub struct Hit {
     /// The row (insight) index.
     pub index: usize,
-    /// Cosine similarity to the query.
+    /// Cosine similarity to the query (in a [`crate::analysis::similar::Match`], the match score: the better of
+    /// the insight's and its best sentence's cosines).
     pub score: f32,
 }
 

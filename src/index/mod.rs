@@ -6,6 +6,7 @@ pub mod cache;
 pub mod exact;
 pub mod journal;
 pub mod nearest;
+pub mod sentences;
 pub mod store;
 pub mod synthetic;
 
@@ -22,6 +23,7 @@ use crate::vectors::Embeddings;
 
 pub use exact::{top_k, Hit};
 pub use nearest::{DistinctTexts, Nearest};
+pub use sentences::{SentenceLayout, Sentences};
 
 /// What made the vectors of an index: a second index, or a query, must come from the same model to be comparable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,15 +113,20 @@ pub struct Index {
     pub hashes: Vec<String>,
     /// One unit vector per insight.
     pub vectors: Embeddings,
+    /// The sentences of the insights of two or more sentences, with a vector each; `None` for an index file
+    /// written before they were stored (claims are then matched against whole insights only).
+    pub sentences: Option<Sentences>,
 }
 
 /// What an (re)indexing embedded and what it took from before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BuildStats {
-    /// Distinct new texts embedded now (a text repeated in several insights is embedded once).
+    /// Distinct new insight texts embedded now (a text repeated in several insights is embedded once).
     pub embedded: usize,
     /// Insights whose vector was reused from a previous index or cache.
     pub reused: usize,
+    /// Distinct new sentences (of insights of two or more sentences) embedded now, beside the insight texts.
+    pub sentences_embedded: usize,
 }
 
 /// Vectors already made, by text hash, that a build may reuse: from an earlier index, the vector cache, or the
@@ -178,6 +185,9 @@ impl Index {
         embed: impl FnOnce(&[&str]) -> Result<Embeddings, E>,
     ) -> Result<(Index, BuildStats), E> {
         let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
+        let layout = SentenceLayout::of(&insights);
+        let sentence_hashes = layout.hashes(&insights);
+        let owners = layout.owners();
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
         for source in sources
             .iter()
@@ -187,13 +197,20 @@ impl Index {
                 known.entry(h.as_str()).or_insert(row);
             }
         }
-        // Each new text is embedded once, however often it occurs.
+        // Each new text (an insight's, or one sentence of it) is embedded once, however often it occurs.
         let mut new_texts: Vec<&str> = Vec::new();
         let mut new_slot: HashMap<&str, usize> = HashMap::new();
-        for (insight, h) in insights.iter().zip(&hashes) {
+        let sentence_texts = owners
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| layout.text(&insights[i], row));
+        let all = insights.iter().map(|i| i.text.as_str()).chain(sentence_texts);
+        let mut new_insight_texts = 0;
+        for (n, (text, h)) in all.zip(hashes.iter().chain(&sentence_hashes)).enumerate() {
             if !known.contains_key(h.as_str()) && !new_slot.contains_key(h.as_str()) {
                 new_slot.insert(h, new_texts.len());
-                new_texts.push(&insight.text);
+                new_texts.push(text);
+                new_insight_texts += usize::from(n < hashes.len());
             }
         }
         let fresh = if new_texts.is_empty() {
@@ -201,39 +218,53 @@ impl Index {
         } else {
             embed(&new_texts)?
         };
-        let mut vectors = Embeddings::empty(meta.dim);
         let mut stats = BuildStats {
-            embedded: new_texts.len(),
+            embedded: new_insight_texts,
             reused: 0,
+            sentences_embedded: new_texts.len() - new_insight_texts,
         };
-        for h in &hashes {
-            match known.get(h.as_str()) {
-                Some(row) => {
-                    vectors.push(row);
-                    stats.reused += 1;
+        let mut gather = |hashes: &[String], count_reuse: bool| {
+            let mut vectors = Embeddings::empty(meta.dim);
+            for h in hashes {
+                match known.get(h.as_str()) {
+                    Some(row) => {
+                        vectors.push(row);
+                        stats.reused += usize::from(count_reuse);
+                    }
+                    None => vectors.push(fresh.row(new_slot[h.as_str()])),
                 }
-                None => vectors.push(fresh.row(new_slot[h.as_str()])),
             }
-        }
+            vectors
+        };
+        let vectors = gather(&hashes, true);
+        let sentence_vectors = gather(&sentence_hashes, false);
+        let sentences = layout.with_vectors(sentence_vectors);
+        let _ = sentences.hashes.set(sentence_hashes);
         Ok((
             Index {
                 meta,
                 insights,
                 hashes,
                 vectors,
+                sentences: Some(sentences),
             },
             stats,
         ))
     }
 
-    /// This index's vectors, for reuse by a later build.
-    pub fn as_source(&self) -> VectorSource<'_> {
-        VectorSource {
+    /// This index's vectors, for reuse by a later build: its insights', then its sentences'.
+    pub fn as_sources(&self) -> Vec<VectorSource<'_>> {
+        let source = |hashes, vectors| VectorSource {
             weights_sha256: &self.meta.weights_sha256,
             precision: self.meta.precision,
-            hashes: &self.hashes,
-            vectors: &self.vectors,
+            hashes,
+            vectors,
+        };
+        let mut out = vec![source(&self.hashes, &self.vectors)];
+        if let Some(s) = &self.sentences {
+            out.push(source(s.hashes(&self.insights), &s.vectors));
         }
+        out
     }
 
     /// The number of insights.
@@ -347,11 +378,25 @@ mod tests {
         let mut calls = Vec::new();
         let first = vec![insight("a", "one"), insight("b", "three"), insight("c", "one")];
         let (old, stats) = Index::build(meta(), first, &[], by_length(&mut calls)).unwrap();
-        assert_eq!(stats, BuildStats { embedded: 2, reused: 0 });
+        assert_eq!(
+            stats,
+            BuildStats {
+                embedded: 2,
+                reused: 0,
+                sentences_embedded: 0
+            }
+        );
         assert_eq!(calls, vec![2], "the repeated text is embedded once");
         let second = vec![insight("a", "one"), insight("d", "fourteen")];
-        let (new, stats) = Index::build(meta(), second, &[old.as_source()], by_length(&mut calls)).unwrap();
-        assert_eq!(stats, BuildStats { embedded: 1, reused: 1 });
+        let (new, stats) = Index::build(meta(), second, &old.as_sources(), by_length(&mut calls)).unwrap();
+        assert_eq!(
+            stats,
+            BuildStats {
+                embedded: 1,
+                reused: 1,
+                sentences_embedded: 0
+            }
+        );
         assert_eq!(calls, vec![2, 1]);
         assert_eq!(new.vectors.row(0), old.vectors.row(0));
         assert_eq!(new.documents(), vec!["a", "d"]);
@@ -368,7 +413,7 @@ mod tests {
         let (_, stats) = Index::build(
             other,
             vec![insight("a", "one")],
-            &[old.as_source()],
+            &old.as_sources(),
             by_length(&mut calls),
         )
         .unwrap();
@@ -391,7 +436,7 @@ mod tests {
         let (new, stats) = Index::build(
             int8,
             vec![insight("a", "one")],
-            &[old.as_source()],
+            &old.as_sources(),
             by_length(&mut calls),
         )
         .unwrap();

@@ -209,6 +209,7 @@ mod tests {
             insights,
             hashes,
             vectors,
+            sentences: None,
         }
     }
 

@@ -1,10 +1,14 @@
 //! The index file: written atomically (temporary file, then rename) and checked in full when read, so a truncated,
 //! damaged or foreign file is refused with a message naming it.
 //!
-//! Layout (version 2 for f32 vectors, 3 for int8-precision ones), all integers little-endian:
-//! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes) ·
-//! insights (`insights_bytes` bytes, binary records, see [`write_insight`]) · text hashes (count × 16 bytes) ·
-//! zero padding to a multiple of 64 bytes · vectors (count × dim f32) · CRC-32 of everything before (u32).
+//! Layout (version 4 for f32 vectors, 5 for int8-precision ones), all integers little-endian:
+//! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes,
+//! sentences) · insights (`insights_bytes` bytes, binary records, see [`write_insight`]) · text hashes (count × 16
+//! bytes) · zero padding to a multiple of 64 bytes · vectors (count × dim f32) · then, with sentences: the sentence
+//! table (each insight's number of sentence rows, count × u32; each row's byte range in its insight's text,
+//! sentences × 2 × u32) · zero padding · sentence vectors (sentences × dim f32) · CRC-32 of everything before (u32).
+//!
+//! Versions 2 and 3 (written before sentence vectors were stored) are read too, with no sentences.
 //!
 //! Every size is checked against the file's length before anything is allocated, and the file is read section by
 //! section, so loading takes no more memory than the index itself. The CRC-32 (hardware-accelerated) catches
@@ -17,7 +21,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{get_f32s, parse_hex_hash, put_f32s, Index};
+use super::{get_f32s, parse_hex_hash, put_f32s, Index, SentenceLayout, Sentences};
 use super::{IndexError, IndexMeta};
 use crate::embed::model_files::hex;
 use crate::embed::Precision;
@@ -27,17 +31,21 @@ use crate::vectors::Embeddings;
 
 /// The first bytes of every index file.
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-IDX";
-/// The version of the layout this build writes and reads for f32 vectors.
-pub const FORMAT_VERSION: u32 = 2;
+/// The version of the layout this build writes for f32 vectors.
+pub const FORMAT_VERSION: u32 = 4;
 /// The same layout holding int8-precision vectors: a version of its own, so that a build that knows nothing of
 /// precisions refuses the file instead of taking its vectors for f32 ones.
-pub const INT8_FORMAT_VERSION: u32 = 3;
+pub const INT8_FORMAT_VERSION: u32 = 5;
+/// The versions before sentence vectors (f32, int8): read, never written.
+const OLD_VERSIONS: [u32; 2] = [2, 3];
 
-/// The format version of an index of vectors made at `precision`.
-fn version_for(precision: Precision) -> u32 {
-    match precision {
-        Precision::F32 => FORMAT_VERSION,
-        Precision::Int8 => INT8_FORMAT_VERSION,
+/// The format version of an index of vectors made at `precision` (`old`: before sentence vectors).
+fn version_for(precision: Precision, old: bool) -> u32 {
+    match (precision, old) {
+        (Precision::F32, false) => FORMAT_VERSION,
+        (Precision::Int8, false) => INT8_FORMAT_VERSION,
+        (Precision::F32, true) => OLD_VERSIONS[0],
+        (Precision::Int8, true) => OLD_VERSIONS[1],
     }
 }
 pub(crate) const ALIGN: usize = 64;
@@ -53,6 +61,9 @@ struct Header {
     meta: IndexMeta,
     count: usize,
     insights_bytes: u64,
+    /// Sentence rows stored after the vectors; absent in versions 2 and 3, and `None` for an index without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sentences: Option<usize>,
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> IndexError {
@@ -162,29 +173,90 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
             "inconsistent index (counts or dimension); not written",
         ));
     }
+    if let Some(s) = &index.sentences {
+        let readable = s.first.len() == index.len() + 1
+            && s.first.windows(2).all(|w| w[0] <= w[1])
+            && read_sentence_table(&sentence_table(s), &index.insights, s.len()).is_some();
+        if !readable || s.vectors.len() != s.len() || s.vectors.dim() != index.meta.dim {
+            return Err(format_err(path, "inconsistent sentence table; not written"));
+        }
+    }
     let header = Header {
         meta: index.meta.clone(),
         count: index.len(),
         insights_bytes: insights.len() as u64,
+        sentences: index.sentences.as_ref().map(Sentences::len),
     };
     let header = serde_json::to_vec(&header).map_err(|e| format_err(path, e.to_string()))?;
 
     write_atomically(path, |out| {
         out.put(MAGIC)?;
-        out.put(&version_for(index.meta.precision).to_le_bytes())?;
+        out.put(&version_for(index.meta.precision, false).to_le_bytes())?;
         out.put(&(header.len() as u64).to_le_bytes())?;
         out.put(&header)?;
         out.put(&insights)?;
         out.put(&hashes)?;
         out.pad()?;
         let mut block = Vec::with_capacity(64 * 1024);
-        for chunk in index.vectors.as_flat().chunks(16 * 1024) {
-            block.clear();
-            put_f32s(&mut block, chunk);
-            out.put(&block)?;
+        let sentences = index.sentences.as_ref();
+        for (n, section) in std::iter::once(index.vectors.as_flat())
+            .chain(sentences.map(|s| s.vectors.as_flat()))
+            .enumerate()
+        {
+            if let (1, Some(table)) = (n, sentences) {
+                out.put(&sentence_table(table))?;
+                out.pad()?;
+            }
+            for chunk in section.chunks(16 * 1024) {
+                block.clear();
+                put_f32s(&mut block, chunk);
+                out.put(&block)?;
+            }
         }
         Ok(())
     })
+}
+
+/// The sentence table's bytes: each insight's row count, then each row's byte range (u32 little-endian each).
+fn sentence_table(s: &Sentences) -> Vec<u8> {
+    let mut out = Vec::with_capacity((s.first.len() - 1 + 2 * s.len()) * 4);
+    for w in s.first.windows(2) {
+        out.extend_from_slice(&((w[1] - w[0]) as u32).to_le_bytes());
+    }
+    for span in &s.spans {
+        out.extend_from_slice(&(span.start as u32).to_le_bytes());
+        out.extend_from_slice(&(span.end as u32).to_le_bytes());
+    }
+    out
+}
+
+/// Reads the sentence table of `rows` rows over `insights`; `None` when it is malformed (counts that do not add up,
+/// a range outside its insight's text or not on character boundaries).
+fn read_sentence_table(bytes: &[u8], insights: &[Insight], rows: usize) -> Option<SentenceLayout> {
+    let mut words = bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let mut first = Vec::with_capacity(insights.len() + 1);
+    first.push(0);
+    for _ in insights {
+        let next = usize::checked_add(*first.last()?, words.next()?)?;
+        first.push(next);
+    }
+    if first.last() != Some(&rows) {
+        return None;
+    }
+    let mut spans = Vec::with_capacity(rows);
+    for (i, w) in first.windows(2).enumerate() {
+        let text = &insights[i].text;
+        for _ in w[0]..w[1] {
+            let (start, end) = (words.next()?, words.next()?);
+            if start >= end || end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                return None;
+            }
+            spans.push(start..end);
+        }
+    }
+    words.next().is_none().then_some(SentenceLayout { first, spans })
 }
 
 /// Writes a file atomically: `write` fills a temporary file beside `path`, a CRC-32 of all it wrote is appended,
@@ -254,12 +326,13 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         return Err(truncated(path));
     }
     let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
-    if version != FORMAT_VERSION && version != INT8_FORMAT_VERSION {
+    let old = OLD_VERSIONS.contains(&version);
+    if version != FORMAT_VERSION && version != INT8_FORMAT_VERSION && !old {
         return Err(format_err(
             path,
             format!(
-                "index format version {version}, but this build reads versions {FORMAT_VERSION} and \
-                 {INT8_FORMAT_VERSION}; rebuild it with `insights index`"
+                "index format version {version}, but this build reads versions 2 to {INT8_FORMAT_VERSION}; rebuild \
+                 it with `insights index`"
             ),
         ));
     }
@@ -273,7 +346,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     let body_start = PREFIX + header_len as usize;
     let header: Header = serde_json::from_slice(&bytes[PREFIX..body_start])
         .map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
-    if version != version_for(header.meta.precision) {
+    if version != version_for(header.meta.precision, old) || (old && header.sentences.is_some()) {
         return Err(format_err(
             path,
             format!(
@@ -288,12 +361,38 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         let hashes_end = insights_end.checked_add((count as u64).checked_mul(HASH_BYTES as u64)?)?;
         let vectors_start = hashes_end.checked_add(padding(hashes_end))?;
         let vectors = (count as u64).checked_mul(dim as u64)?.checked_mul(4)?;
-        let end = vectors_start.checked_add(vectors)?.checked_add(TRAILER as u64)?;
-        Some((insights_end as usize, hashes_end as usize, vectors_start as usize, end))
+        let vectors_end = vectors_start.checked_add(vectors)?;
+        let table_bytes = match header.sentences {
+            Some(rows) => (count as u64)
+                .checked_add((rows as u64).checked_mul(2)?)?
+                .checked_mul(4)?,
+            None => 0,
+        };
+        let table_end = vectors_end.checked_add(table_bytes)?;
+        let sentences_start = match header.sentences {
+            Some(_) => table_end.checked_add(padding(table_end))?,
+            None => vectors_end,
+        };
+        let sentence_bytes = (header.sentences.unwrap_or(0) as u64)
+            .checked_mul(dim as u64)?
+            .checked_mul(4)?;
+        let end = sentences_start
+            .checked_add(sentence_bytes)?
+            .checked_add(TRAILER as u64)?;
+        let offsets = [
+            insights_end,
+            hashes_end,
+            vectors_start,
+            vectors_end,
+            table_end,
+            sentences_start,
+        ]
+        .map(|x| x as usize);
+        Some((offsets, end))
     })();
-    let (insights_end, hashes_end, vectors_start) = match sizes {
-        Some((i, h, v, end)) if dim > 0 && end == len => (i, h, v),
-        Some((_, _, _, end)) if dim > 0 && end > len => return Err(truncated(path)),
+    let [insights_end, hashes_end, vectors_start, vectors_end, table_end, sentences_start] = match sizes {
+        Some((offsets, end)) if dim > 0 && end == len => offsets,
+        Some((_, end)) if dim > 0 && end > len => return Err(truncated(path)),
         _ => {
             return Err(format_err(
                 path,
@@ -311,29 +410,40 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     }
     let insights = read_insights(&bytes[body_start..insights_end], count)
         .ok_or_else(|| format_err(path, "damaged insight records"))?;
-    let floats = count * dim;
-    let data = match map {
-        Some(map) => Words::mapped(map, vectors_start, floats, |x: f32| {
-            f32::from_bits(u32::from_le(x.to_bits()))
-        }),
+    let section = |start: usize, rows: usize| -> Result<Embeddings, IndexError> {
+        let floats = rows * dim;
+        let data = match map {
+            Some(map) => Words::mapped(map, start, floats, |x: f32| f32::from_bits(u32::from_le(x.to_bits()))),
+            None => None,
+        }
+        .unwrap_or_else(|| {
+            let mut data = vec![0f32; floats];
+            get_f32s(&bytes[start..start + floats * 4], &mut data);
+            Words::Owned(data)
+        });
+        if data.iter().any(|x| !x.is_finite()) {
+            return Err(format_err(path, "the index holds vectors that are not finite numbers"));
+        }
+        Ok(Embeddings::from_words(dim, data))
+    };
+    let vectors = section(vectors_start, count)?;
+    let sentences = match header.sentences {
         None => None,
-    }
-    .unwrap_or_else(|| {
-        let mut data = vec![0f32; floats];
-        get_f32s(&bytes[vectors_start..trailer_at], &mut data);
-        Words::Owned(data)
-    });
-    if data.iter().any(|x| !x.is_finite()) {
-        return Err(format_err(path, "the index holds vectors that are not finite numbers"));
-    }
+        Some(rows) => {
+            let layout = read_sentence_table(&bytes[vectors_end..table_end], &insights, rows)
+                .ok_or_else(|| format_err(path, "damaged sentence table"))?;
+            Some(layout.with_vectors(section(sentences_start, rows)?))
+        }
+    };
     Ok(Index {
         meta: header.meta,
-        insights,
         hashes: bytes[insights_end..hashes_end]
             .chunks_exact(HASH_BYTES)
             .map(hex)
             .collect(),
-        vectors: Embeddings::from_words(dim, data),
+        insights,
+        vectors,
+        sentences,
     })
 }
 
@@ -368,7 +478,57 @@ mod tests {
             hashes: insights.iter().map(|i| text_hash(&i.text)).collect(),
             insights,
             vectors,
+            sentences: None,
         }
+    }
+
+    #[test]
+    fn sentence_vectors_round_trip_and_older_formats_read_without_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.idx");
+        let insights = vec![
+            Insight::new("a", 1, 1, "First claim here. Second claim there."),
+            Insight::new("b", 1, 1, "One claim only."),
+        ];
+        let meta = sample().meta;
+        let embed = |texts: &[&str]| -> Result<Embeddings, ()> {
+            let mut e = Embeddings::empty(3);
+            for t in texts {
+                e.push(&[t.len() as f32, 1.0, 0.5]);
+            }
+            e.normalize();
+            Ok(e)
+        };
+        let (index, _) = Index::build(meta, insights, &[], embed).unwrap();
+        assert_eq!(index.sentences.as_ref().unwrap().len(), 2);
+        save(&index, &path).unwrap();
+        assert_eq!(load(&path).unwrap(), index);
+        // Version 2 (f32, before sentence vectors): the same layout without the sentence section and header field.
+        save(&sample(), &path).unwrap();
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[12] = 2;
+        let crc = crc32fast::hash(&bytes[..bytes.len() - 4]);
+        let at = bytes.len() - 4;
+        bytes[at..].copy_from_slice(&crc.to_le_bytes());
+        let old = decode(&path, &bytes, None).unwrap();
+        assert_eq!(old.sentences, None);
+        assert_eq!(old.vectors, sample().vectors);
+        // A sentence table whose ranges leave their text, or whose counts do not add up, is refused by name.
+        let table = index.sentences.as_ref().unwrap();
+        let mut bytes = sentence_table(table);
+        assert!(read_sentence_table(&bytes, &index.insights, 2).is_some());
+        assert!(read_sentence_table(&bytes, &index.insights, 3).is_none());
+        bytes[12..16].copy_from_slice(&999u32.to_le_bytes());
+        assert!(read_sentence_table(&bytes, &index.insights, 2).is_none());
+        let mut broken = index.clone();
+        broken.sentences.as_mut().unwrap().spans[1] = 18..99;
+        let err = save(&broken, &path).unwrap_err().to_string();
+        assert!(err.contains("inconsistent sentence table"), "{err}");
+        assert_eq!(
+            load(&path).unwrap().insights,
+            sample().insights,
+            "the file before is kept"
+        );
     }
 
     #[test]

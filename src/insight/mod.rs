@@ -7,7 +7,7 @@ pub mod split;
 
 use serde::{Deserialize, Serialize};
 
-pub use split::{split_documents, Rule, SplitMode, SplitOptions};
+pub use split::{sentence_spans, split_documents, Rule, SplitMode, SplitOptions};
 
 /// One insight: a text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,8 @@ mod blocks;
 mod boilerplate;
 mod jsonl;
 mod sentences;
+
+pub use sentences::sentence_spans;
 #[cfg(test)]
 mod tests;
 

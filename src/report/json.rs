@@ -11,7 +11,7 @@ use super::{Report, SCHEMA_VERSION};
 use crate::analysis::documents::DocumentOriginality;
 use crate::analysis::duplicates::{DuplicateGroup, DuplicateKind};
 use crate::analysis::neighbours::Link;
-use crate::analysis::similar::{Similar, Verdict};
+use crate::analysis::similar::{Match, Similar, VerdictOptions};
 use crate::analysis::topics::Topic;
 use crate::index::{Hit, Index};
 use crate::insight::Insight;
@@ -107,17 +107,58 @@ pub struct SimilarJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     query_insight: Option<&'a Insight>,
     verdict: &'static str,
+    claim_score: f64,
+    background: f64,
     said_before_min_score: f64,
-    best: Option<HitJson<'a>>,
+    related_min_score: f64,
+    best: Option<MatchJson<'a>>,
     hits: Vec<SimilarHitJson<'a>>,
+}
+
+/// How a query matches one insight: the match score, its parts, and the sentence that matched.
+#[derive(Serialize)]
+struct MatchJson<'a> {
+    score: f64,
+    paragraph_score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matched_sentence: Option<SentenceJson<'a>>,
+    insight: InsightJson<'a>,
+}
+
+/// One sentence of an insight: its text, its byte range in the insight's text, and its cosine with the query.
+#[derive(Serialize)]
+struct SentenceJson<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    score: f64,
 }
 
 /// One hit of a query, with the other insights of the same text folded into it.
 #[derive(Serialize)]
 struct SimilarHitJson<'a> {
     #[serde(flatten)]
-    hit: HitJson<'a>,
+    found: MatchJson<'a>,
     copies: Vec<InsightJson<'a>>,
+}
+
+fn match_json<'a>(index: &'a Index, m: &Match) -> MatchJson<'a> {
+    let i = m.hit.index;
+    let matched_sentence = m.sentence.and_then(|(row, score)| {
+        let span = index.sentences.as_ref()?.spans[row].clone();
+        Some(SentenceJson {
+            text: &index.insights[i].text[span.clone()],
+            start: span.start,
+            end: span.end,
+            score: round(score),
+        })
+    });
+    MatchJson {
+        score: round(m.hit.score),
+        paragraph_score: round(m.paragraph),
+        matched_sentence,
+        insight: insight(index, i),
+    }
 }
 
 /// The verdict and hits of one query; `query_insight` is the input insight it came from, if any.
@@ -126,23 +167,22 @@ pub fn similar<'a>(
     query: &'a str,
     query_insight: Option<&'a Insight>,
     result: &Similar,
-    said_before: f32,
+    opts: &VerdictOptions,
 ) -> SimilarJson<'a> {
-    let (verdict, best) = match &result.verdict {
-        Verdict::SaidBefore(h) => ("said-before", Some(h)),
-        Verdict::NotSaidBefore(h) => ("not-said-before", h.as_ref()),
-    };
     SimilarJson {
         query,
         query_insight,
-        verdict,
-        said_before_min_score: round(said_before),
-        best: best.map(|h| hit(index, h)),
+        verdict: result.verdict.name(),
+        claim_score: round(result.claim_score),
+        background: round(result.background),
+        said_before_min_score: round(opts.said_before),
+        related_min_score: round(opts.related),
+        best: result.verdict.best().map(|m| match_json(index, m)),
         hits: result
             .hits
             .iter()
             .map(|s| SimilarHitJson {
-                hit: hit(index, &s.hit),
+                found: match_json(index, &s.found),
                 copies: s.copies.iter().map(|&c| insight(index, c)).collect(),
             })
             .collect(),

@@ -26,27 +26,35 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
         style.bold(&format!("\"{}\"", Style::clip(query, style.width.saturating_sub(2))))
     )?;
     match &result.verdict {
-        Verdict::SaidBefore(h) => writeln!(
+        Verdict::SaidBefore(m) => writeln!(
             out,
-            "{} score {} with {}",
+            "{} claim score {} (match {}) with {}",
             style.yellow("Said before:"),
-            score(style, h.score),
-            location(style, index, h.index)
+            score(style, result.claim_score),
+            score(style, m.hit.score),
+            location(style, index, m.hit.index)
         )?,
-        Verdict::NotSaidBefore(Some(h)) => writeln!(
+        Verdict::Related(m) => writeln!(
             out,
-            "{} the closest insight scores {} ({})",
-            style.green("Not said before:"),
-            score(style, h.score),
-            location(style, index, h.index)
+            "{} same subject, another claim: the closest insight matches at {} ({})",
+            style.cyan("Related:"),
+            score(style, m.hit.score),
+            location(style, index, m.hit.index)
         )?,
-        Verdict::NotSaidBefore(None) => writeln!(out, "{} the index is empty", style.green("Not said before:"))?,
+        Verdict::New(Some(m)) => writeln!(
+            out,
+            "{} the closest insight matches at {} ({})",
+            style.green("New:"),
+            score(style, m.hit.score),
+            location(style, index, m.hit.index)
+        )?,
+        Verdict::New(None) => writeln!(out, "{} the index is empty", style.green("New:"))?,
     }
     if result.hits.is_empty() {
         return writeln!(out, "{}", style.dim("No insight reaches the minimum score."));
     }
     for (rank, s) in result.hits.iter().enumerate() {
-        let h = s.hit;
+        let h = s.found.hit;
         writeln!(
             out,
             "{:>3}. {}  {}",
@@ -62,7 +70,21 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
                 style.dim(&format!("same text also at {}", copies.join(", ")))
             )?;
         }
-        writeln!(out, "{}", style.wrap(&index.insights[h.index].text, "       "))?;
+        let text = &index.insights[h.index].text;
+        // The best sentence is marked when it, not the whole insight, made the match.
+        let sentence = s
+            .found
+            .sentence
+            .filter(|&(_, score)| score >= s.found.paragraph)
+            .and_then(|(row, _)| Some(index.sentences.as_ref()?.spans[row].clone()));
+        match sentence {
+            // The sentence that matched, marked in place between » and «.
+            Some(span) => {
+                let marked = format!("{}»{}«{}", &text[..span.start], &text[span.clone()], &text[span.end..]);
+                writeln!(out, "{}", style.wrap(&marked, "       "))?;
+            }
+            None => writeln!(out, "{}", style.wrap(text, "       "))?,
+        }
     }
     Ok(())
 }

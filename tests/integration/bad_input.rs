@@ -101,6 +101,7 @@ fn an_index_from_another_model_is_refused() {
     other.meta.weights_sha256 = "0".repeat(64);
     other.meta.dim = 2;
     other.vectors = insights::Embeddings::from_flat(2, [1.0, 0.0].repeat(index.len()));
+    other.sentences = None;
     insights::index::store::save(&other, &d.join("other.idx")).unwrap();
     let stderr = fails(
         d,

@@ -32,7 +32,7 @@ fn json_of(cmd: &mut Command) -> Value {
 #[test]
 fn duplicates_are_exactly_the_six_verbatim_groups() {
     let v = json_of(insights().arg("duplicates").arg(seeds()).args(["--json", "-q"]));
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     let groups = v["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 6, "{v:#}");
     assert!(groups.iter().all(|g| g["kind"] == "verbatim"), "{v:#}");
@@ -79,8 +79,55 @@ fn a_paraphrase_is_said_before_and_an_unrelated_statement_is_not() {
             .arg(seeds())
             .args(["--json", "-q"]),
     );
-    assert_eq!(v["verdict"], "not-said-before", "{v:#}");
+    assert_eq!(v["verdict"], "new", "{v:#}");
     assert!(v["best"]["score"].as_f64().unwrap() < 0.3);
+}
+
+#[test]
+fn a_verbatim_seed_sentence_is_said_before_with_its_sentence_and_the_answer_is_repeatable() {
+    let sentence = "This explains the US restricting GPU sales to China, which counters by excelling in open-source \
+                    models to close the gap.";
+    let ask = || {
+        run(insights()
+            .args(["similar", sentence])
+            .arg(seeds())
+            .args(["--json", "-q"]))
+    };
+    let (ok, first, stderr) = ask();
+    assert!(ok, "{stderr}");
+    assert_eq!(ask().1, first, "two runs give the same bytes");
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["verdict"], "said-before", "{v:#}");
+    let best = &v["best"];
+    let matched = &best["matched_sentence"];
+    assert_eq!(matched["text"], sentence, "{v:#}");
+    assert!(matched["score"].as_f64().unwrap() > 0.999, "{v:#}");
+    let text = best["insight"]["text"].as_str().unwrap();
+    let (start, end) = (
+        matched["start"].as_u64().unwrap() as usize,
+        matched["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], sentence);
+    assert!(best["paragraph_score"].as_f64().unwrap() < best["score"].as_f64().unwrap());
+    assert!(v["claim_score"].as_f64().unwrap() >= v["said_before_min_score"].as_f64().unwrap());
+}
+
+#[test]
+fn a_claim_restated_in_other_words_is_said_before_and_a_new_one_on_the_subject_is_related() {
+    // Restates one sentence of seeds/002 line 6 in other words.
+    let claim = "Because AI is strategically vital, nations want assurance that no other country can shut off their \
+                 access.";
+    let v = json_of(insights().args(["similar", claim]).arg(seeds()).args(["--json", "-q"]));
+    assert_eq!(v["verdict"], "said-before", "{v:#}");
+    assert!(v["best"]["insight"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Given AI’s strategic importance"));
+    // On the subject, never said in the seeds.
+    let new = "Energy-rich countries such as Norway and Iceland could become exporters of compute.";
+    let v = json_of(insights().args(["similar", new]).arg(seeds()).args(["--json", "-q"]));
+    assert_eq!(v["verdict"], "related", "{v:#}");
 }
 
 #[test]

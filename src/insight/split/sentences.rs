@@ -83,7 +83,7 @@ const OPENERS: &[&str] = &[
 ];
 
 /// Byte ranges of the sentences of `text`, trimmed, in order, never empty.
-pub(super) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();

@@ -1,0 +1,171 @@
+//! Claim-level units: the sentences of each insight, with a vector each, so that a one-sentence claim can be matched
+//! to the one sentence of a paragraph that makes it.
+//!
+//! Only insights of two or more sentences have sentence rows: a one-sentence insight's own vector is its sentence's.
+//! The layout (which rows belong to which insight, and where each sentence lies in its insight's text) is made from
+//! the insights' texts by [`crate::insight::sentence_spans`] when an index is built, and stored with it, so a reader
+//! neither splits again nor depends on the splitter of the build that reads.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use super::text_hash;
+use crate::insight::{sentence_spans, Insight};
+use crate::vectors::Embeddings;
+
+/// The sentence rows of every insight of an index, and their vectors.
+#[derive(Debug, Clone)]
+pub struct Sentences {
+    /// The rows of insight `i` are `first[i]..first[i + 1]` (`first` has one entry more than there are insights).
+    pub first: Vec<usize>,
+    /// The byte range of each row's sentence in its insight's text.
+    pub spans: Vec<Range<usize>>,
+    /// One unit vector per row.
+    pub vectors: Embeddings,
+    /// The content hash of each row's sentence, made when first asked for ([`Sentences::hashes`]).
+    pub(super) hashes: OnceLock<Vec<String>>,
+}
+
+/// Where each insight's sentences lie: rows per insight and each row's byte range, without vectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentenceLayout {
+    /// As [`Sentences::first`].
+    pub first: Vec<usize>,
+    /// As [`Sentences::spans`].
+    pub spans: Vec<Range<usize>>,
+}
+
+impl SentenceLayout {
+    /// The layout of `insights`: a row for each sentence of every insight that has at least two.
+    pub fn of(insights: &[Insight]) -> Self {
+        let mut first = Vec::with_capacity(insights.len() + 1);
+        let mut spans = Vec::new();
+        first.push(0);
+        for insight in insights {
+            let found = sentence_spans(&insight.text);
+            if found.len() > 1 {
+                spans.extend(found.into_iter().map(|(start, end)| start..end));
+            }
+            first.push(spans.len());
+        }
+        SentenceLayout { first, spans }
+    }
+
+    /// The number of sentence rows.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when no insight has two sentences or more.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The text of row `row`, an insight's sentence; `owner` is that insight.
+    pub fn text<'a>(&self, owner: &'a Insight, row: usize) -> &'a str {
+        &owner.text[self.spans[row].clone()]
+    }
+
+    /// The insight that owns each row, in row order.
+    pub fn owners(&self) -> Vec<usize> {
+        owners(&self.first)
+    }
+
+    /// The hashes of every row's sentence.
+    pub fn hashes(&self, insights: &[Insight]) -> Vec<String> {
+        self.owners()
+            .into_iter()
+            .enumerate()
+            .map(|(row, i)| text_hash(self.text(&insights[i], row)))
+            .collect()
+    }
+
+    /// The full table, with the vectors of the rows (`vectors.len()` must equal [`SentenceLayout::len`]).
+    pub fn with_vectors(self, vectors: Embeddings) -> Sentences {
+        debug_assert_eq!(vectors.len(), self.len());
+        Sentences {
+            first: self.first,
+            spans: self.spans,
+            vectors,
+            hashes: OnceLock::new(),
+        }
+    }
+}
+
+/// Equal when the rows and vectors are: the hashes are made from them.
+impl PartialEq for Sentences {
+    fn eq(&self, other: &Self) -> bool {
+        self.first == other.first && self.spans == other.spans && self.vectors == other.vectors
+    }
+}
+
+impl Sentences {
+    /// The content hash of each row's sentence ([`text_hash`]); `insights` are the insights the table is of.
+    pub fn hashes(&self, insights: &[Insight]) -> &[String] {
+        debug_assert_eq!(
+            insights.len() + 1,
+            self.first.len(),
+            "the hashes are of this table's insights"
+        );
+        self.hashes.get_or_init(|| {
+            self.owners()
+                .into_iter()
+                .enumerate()
+                .map(|(row, i)| text_hash(&insights[i].text[self.spans[row].clone()]))
+                .collect()
+        })
+    }
+
+    /// The rows of insight `i` (empty for a one-sentence insight).
+    pub fn rows_of(&self, i: usize) -> Range<usize> {
+        self.first[i]..self.first[i + 1]
+    }
+
+    /// The number of sentence rows.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when there is no sentence row.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The insight that owns each row, in row order.
+    pub fn owners(&self) -> Vec<usize> {
+        owners(&self.first)
+    }
+}
+
+/// The owner of each row, from the first row of each insight.
+fn owners(first: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(first.last().copied().unwrap_or(0));
+    for (i, w) in first.windows(2).enumerate() {
+        out.extend(std::iter::repeat_n(i, w[1] - w[0]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_insights_of_several_sentences_get_rows() {
+        let insights = [
+            Insight::new("a", 1, 1, "One sentence only here."),
+            Insight::new("a", 2, 2, "First point made. Second point follows! A third?"),
+            Insight::new("b", 1, 1, "Dr. Smith agrees with the U.S. Congress."),
+        ];
+        let layout = SentenceLayout::of(&insights);
+        assert_eq!(layout.first, vec![0, 0, 3, 3]);
+        let texts: Vec<&str> = (0..layout.len()).map(|r| layout.text(&insights[1], r)).collect();
+        assert_eq!(texts, ["First point made.", "Second point follows!", "A third?"]);
+        assert_eq!(layout.owners(), vec![1, 1, 1]);
+        let table = layout.with_vectors(Embeddings::from_flat(1, vec![1.0; 3]));
+        assert_eq!(table.rows_of(1), 0..3);
+        assert_eq!(table.rows_of(2), 3..3);
+        assert_eq!(table.hashes(&insights)[0], text_hash("First point made."));
+        assert_eq!(table.owners(), vec![1, 1, 1]);
+    }
+}
