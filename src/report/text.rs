@@ -34,20 +34,18 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
             score(style, m.hit.score),
             location(style, index, m.hit.index)
         )?,
-        Verdict::Related(m) => writeln!(
-            out,
-            "{} same subject, another claim: the closest insight matches at {} ({})",
-            style.cyan("Related:"),
-            score(style, m.hit.score),
-            location(style, index, m.hit.index)
-        )?,
-        Verdict::New(Some(m)) => writeln!(
-            out,
-            "{} the closest insight matches at {} ({})",
-            style.green("New:"),
-            score(style, m.hit.score),
-            location(style, index, m.hit.index)
-        )?,
+        Verdict::Related(m) | Verdict::New(Some(m)) => {
+            let (label, what) = match result.verdict {
+                Verdict::Related(_) => (style.cyan("Related:"), "same subject, another claim: the closest"),
+                _ => (style.green("New:"), "the closest"),
+            };
+            writeln!(
+                out,
+                "{label} {what} insight matches at {} ({})",
+                score(style, m.hit.score),
+                location(style, index, m.hit.index)
+            )?
+        }
         Verdict::New(None) => writeln!(out, "{} the index is empty", style.green("New:"))?,
     }
     if result.hits.is_empty() {
