@@ -158,17 +158,17 @@ fn edit_similarity(a: &[u64], b: &[u64], floor: f32) -> f32 {
 }
 
 /// What the paraphrase test needs to know of each insight's neighbourhood.
-struct Context {
+struct Context<'a> {
     /// Each insight's closest distinct text in another document, by its first occurrence (`canon`).
     best: Vec<Option<usize>>,
     /// The mean cosine of each insight's [`MARGIN_NEIGHBOURS`] closest distinct texts in other documents.
     background: Vec<f32>,
     /// The first insight with the same normalised text, for each insight.
-    canon: Vec<usize>,
+    canon: &'a [usize],
 }
 
-impl Context {
-    fn new(insights: &[Insight], neighbours: &[Vec<Hit>], canon: &[usize], missing_at: f32) -> Self {
+impl<'a> Context<'a> {
+    fn new(insights: &[Insight], neighbours: &[Vec<Hit>], canon: &'a [usize], missing_at: f32) -> Self {
         let n = insights.len();
         let (mut best, mut background) = (vec![None; n], vec![0.0; n]);
         for (i, hits) in neighbours.iter().enumerate().take(n) {
@@ -192,7 +192,7 @@ impl Context {
         Context {
             best,
             background,
-            canon: canon.to_vec(),
+            canon,
         }
     }
 }
@@ -200,7 +200,7 @@ impl Context {
 /// Whether insights `i` and `j` (of different documents, cosine `score`) make the same argument in other words:
 /// their cosine reaches `paraphrase_min_score`; or they are mutual best matches across documents, with cosine at
 /// least `paraphrase_floor` and margin `score / mean(background_i, background_j)` at least `paraphrase_min_margin`.
-fn is_paraphrase(context: &Context, i: usize, j: usize, score: f32, opts: &DuplicateOptions) -> bool {
+fn is_paraphrase(context: &Context<'_>, i: usize, j: usize, score: f32, opts: &DuplicateOptions) -> bool {
     if score >= opts.paraphrase_min_score {
         return true;
     }

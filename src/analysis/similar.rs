@@ -15,8 +15,8 @@
 
 use std::collections::HashMap;
 
-use crate::index::{Hit, Index, Nearest};
-use crate::vectors::{dot, dots};
+use crate::index::{top_k, Hit, Index, Nearest};
+use crate::vectors::dot;
 
 /// The claim score at or above which a statement counts as said before by its best match (whose match score must
 /// also reach [`RELATED_MIN_SCORE`]).
@@ -117,7 +117,8 @@ impl Default for VerdictOptions {
 pub fn match_insight(index: &Index, query: &[f32], i: usize) -> Match {
     let paragraph = dot(query, index.vectors.row(i));
     let sentence = index.sentences.as_ref().and_then(|s| {
-        s.rows_of(i)
+        s.layout
+            .rows_of(i)
             .map(|row| (row, dot(query, s.vectors.row(row))))
             .reduce(|a, b| if b.1 > a.1 { b } else { a })
     });
@@ -145,14 +146,9 @@ pub fn similar(
         .iter()
         .map(|h| h.index)
         .collect();
-    if let Some(s) = index.sentences.as_ref().filter(|s| !s.is_empty()) {
-        let mut cos = vec![0f32; s.len()];
-        dots(s.vectors.as_flat(), s.vectors.dim(), query, &mut cos);
-        let mut rows: Vec<usize> = (0..s.len()).collect();
-        let take = CANDIDATES.min(rows.len());
-        rows.select_nth_unstable_by(take - 1, |&a, &b| cos[b].total_cmp(&cos[a]).then(a.cmp(&b)));
-        let owners = s.owners();
-        candidates.extend(rows[..take].iter().map(|&r| owners[r]));
+    if let Some(s) = &index.sentences {
+        let rows = top_k(&s.vectors, query, CANDIDATES, &|_| true);
+        candidates.extend(rows.iter().map(|h| s.layout.owner_of(h.index)));
     }
     candidates.sort_unstable();
     candidates.dedup();

@@ -31,15 +31,12 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
     }
     if let Some(sentences) = &index.sentences {
         let hashes = sentences.hashes(&index.insights);
-        for (row, owner) in sentences.owners().into_iter().enumerate() {
-            let record = || {
-                let insight = &index.insights[owner];
-                Insight {
-                    text: insight.text[sentences.spans[row].clone()].to_string(),
-                    ..insight.clone()
-                }
+        for (row, hash) in hashes.iter().enumerate() {
+            let record = || Insight {
+                text: sentences.layout.text(&index.insights, row).to_string(),
+                ..index.insights[sentences.layout.owner_of(row)].clone()
             };
-            add(&mut cache, &hashes[row], &record, sentences.vectors.row(row));
+            add(&mut cache, hash, &record, sentences.vectors.row(row));
         }
     }
     if let Some(old) = old.filter(|o| index.meta.same_vectors(&o.meta.weights_sha256, o.meta.precision)) {

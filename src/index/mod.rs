@@ -187,7 +187,6 @@ impl Index {
         let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
         let layout = SentenceLayout::of(&insights);
         let sentence_hashes = layout.hashes(&insights);
-        let owners = layout.owners();
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
         for source in sources
             .iter()
@@ -200,10 +199,7 @@ impl Index {
         // Each new text (an insight's, or one sentence of it) is embedded once, however often it occurs.
         let mut new_texts: Vec<&str> = Vec::new();
         let mut new_slot: HashMap<&str, usize> = HashMap::new();
-        let sentence_texts = owners
-            .iter()
-            .enumerate()
-            .map(|(row, &i)| layout.text(&insights[i], row));
+        let sentence_texts = (0..layout.len()).map(|row| layout.text(&insights, row));
         let all = insights.iter().map(|i| i.text.as_str()).chain(sentence_texts);
         let mut new_insight_texts = 0;
         for (n, (text, h)) in all.zip(hashes.iter().chain(&sentence_hashes)).enumerate() {

@@ -13,25 +13,12 @@ use super::text_hash;
 use crate::insight::{sentence_spans, Insight};
 use crate::vectors::Embeddings;
 
-/// The sentence rows of every insight of an index, and their vectors.
-#[derive(Debug, Clone)]
-pub struct Sentences {
-    /// The rows of insight `i` are `first[i]..first[i + 1]` (`first` has one entry more than there are insights).
-    pub first: Vec<usize>,
-    /// The byte range of each row's sentence in its insight's text.
-    pub spans: Vec<Range<usize>>,
-    /// One unit vector per row.
-    pub vectors: Embeddings,
-    /// The content hash of each row's sentence, made when first asked for ([`Sentences::hashes`]).
-    pub(super) hashes: OnceLock<Vec<String>>,
-}
-
 /// Where each insight's sentences lie: rows per insight and each row's byte range, without vectors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentenceLayout {
-    /// As [`Sentences::first`].
+    /// The rows of insight `i` are `first[i]..first[i + 1]` (`first` has one entry more than there are insights).
     pub first: Vec<usize>,
-    /// As [`Sentences::spans`].
+    /// The byte range of each row's sentence in its insight's text.
     pub spans: Vec<Range<usize>>,
 }
 
@@ -61,41 +48,52 @@ impl SentenceLayout {
         self.spans.is_empty()
     }
 
-    /// The text of row `row`, an insight's sentence; `owner` is that insight.
-    pub fn text<'a>(&self, owner: &'a Insight, row: usize) -> &'a str {
-        &owner.text[self.spans[row].clone()]
+    /// The rows of insight `i` (empty for a one-sentence insight).
+    pub fn rows_of(&self, i: usize) -> Range<usize> {
+        self.first[i]..self.first[i + 1]
     }
 
-    /// The insight that owns each row, in row order.
-    pub fn owners(&self) -> Vec<usize> {
-        owners(&self.first)
+    /// The insight that owns row `row`.
+    pub fn owner_of(&self, row: usize) -> usize {
+        self.first.partition_point(|&f| f <= row) - 1
     }
 
-    /// The hashes of every row's sentence.
+    /// The text of row `row`, a sentence of `insights[self.owner_of(row)]`.
+    pub fn text<'a>(&self, insights: &'a [Insight], row: usize) -> &'a str {
+        &insights[self.owner_of(row)].text[self.spans[row].clone()]
+    }
+
+    /// The content hash of every row's sentence ([`text_hash`]), in row order.
     pub fn hashes(&self, insights: &[Insight]) -> Vec<String> {
-        self.owners()
-            .into_iter()
-            .enumerate()
-            .map(|(row, i)| text_hash(self.text(&insights[i], row)))
-            .collect()
+        (0..self.len()).map(|row| text_hash(self.text(insights, row))).collect()
     }
 
     /// The full table, with the vectors of the rows (`vectors.len()` must equal [`SentenceLayout::len`]).
     pub fn with_vectors(self, vectors: Embeddings) -> Sentences {
         debug_assert_eq!(vectors.len(), self.len());
         Sentences {
-            first: self.first,
-            spans: self.spans,
+            layout: self,
             vectors,
             hashes: OnceLock::new(),
         }
     }
 }
 
+/// The sentence rows of every insight of an index, and their vectors.
+#[derive(Debug, Clone)]
+pub struct Sentences {
+    /// Which rows belong to which insight, and where each sentence lies in its insight's text.
+    pub layout: SentenceLayout,
+    /// One unit vector per row.
+    pub vectors: Embeddings,
+    /// The content hash of each row's sentence, made when first asked for ([`Sentences::hashes`]).
+    pub(super) hashes: OnceLock<Vec<String>>,
+}
+
 /// Equal when the rows and vectors are: the hashes are made from them.
 impl PartialEq for Sentences {
     fn eq(&self, other: &Self) -> bool {
-        self.first == other.first && self.spans == other.spans && self.vectors == other.vectors
+        self.layout == other.layout && self.vectors == other.vectors
     }
 }
 
@@ -104,46 +102,21 @@ impl Sentences {
     pub fn hashes(&self, insights: &[Insight]) -> &[String] {
         debug_assert_eq!(
             insights.len() + 1,
-            self.first.len(),
+            self.layout.first.len(),
             "the hashes are of this table's insights"
         );
-        self.hashes.get_or_init(|| {
-            self.owners()
-                .into_iter()
-                .enumerate()
-                .map(|(row, i)| text_hash(&insights[i].text[self.spans[row].clone()]))
-                .collect()
-        })
-    }
-
-    /// The rows of insight `i` (empty for a one-sentence insight).
-    pub fn rows_of(&self, i: usize) -> Range<usize> {
-        self.first[i]..self.first[i + 1]
+        self.hashes.get_or_init(|| self.layout.hashes(insights))
     }
 
     /// The number of sentence rows.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.layout.len()
     }
 
     /// True when there is no sentence row.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.layout.is_empty()
     }
-
-    /// The insight that owns each row, in row order.
-    pub fn owners(&self) -> Vec<usize> {
-        owners(&self.first)
-    }
-}
-
-/// The owner of each row, from the first row of each insight.
-fn owners(first: &[usize]) -> Vec<usize> {
-    let mut out = Vec::with_capacity(first.last().copied().unwrap_or(0));
-    for (i, w) in first.windows(2).enumerate() {
-        out.extend(std::iter::repeat_n(i, w[1] - w[0]));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -159,13 +132,11 @@ mod tests {
         ];
         let layout = SentenceLayout::of(&insights);
         assert_eq!(layout.first, vec![0, 0, 3, 3]);
-        let texts: Vec<&str> = (0..layout.len()).map(|r| layout.text(&insights[1], r)).collect();
+        let texts: Vec<&str> = (0..layout.len()).map(|r| layout.text(&insights, r)).collect();
         assert_eq!(texts, ["First point made.", "Second point follows!", "A third?"]);
-        assert_eq!(layout.owners(), vec![1, 1, 1]);
+        assert_eq!((0..3).map(|r| layout.owner_of(r)).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert_eq!((layout.rows_of(1), layout.rows_of(2)), (0..3, 3..3));
         let table = layout.with_vectors(Embeddings::from_flat(1, vec![1.0; 3]));
-        assert_eq!(table.rows_of(1), 0..3);
-        assert_eq!(table.rows_of(2), 3..3);
         assert_eq!(table.hashes(&insights)[0], text_hash("First point made."));
-        assert_eq!(table.owners(), vec![1, 1, 1]);
     }
 }

@@ -173,10 +173,12 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
             "inconsistent index (counts or dimension); not written",
         ));
     }
-    if let Some(s) = &index.sentences {
-        let readable = s.first.len() == index.len() + 1
-            && s.first.windows(2).all(|w| w[0] <= w[1])
-            && read_sentence_table(&sentence_table(s), &index.insights, s.len()).is_some();
+    // The sentence table is written as it will be read back, and refused here if it would not read back.
+    let table = index.sentences.as_ref().map(|s| (s, sentence_table(&s.layout)));
+    if let Some((s, bytes)) = &table {
+        let readable = s.layout.first.len() == index.len() + 1
+            && s.layout.first.windows(2).all(|w| w[0] <= w[1])
+            && read_sentence_table(bytes, &index.insights, s.len()).is_some();
         if !readable || s.vectors.len() != s.len() || s.vectors.dim() != index.meta.dim {
             return Err(format_err(path, "inconsistent sentence table; not written"));
         }
@@ -198,13 +200,12 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         out.put(&hashes)?;
         out.pad()?;
         let mut block = Vec::with_capacity(64 * 1024);
-        let sentences = index.sentences.as_ref();
         for (n, section) in std::iter::once(index.vectors.as_flat())
-            .chain(sentences.map(|s| s.vectors.as_flat()))
+            .chain(table.as_ref().map(|(s, _)| s.vectors.as_flat()))
             .enumerate()
         {
-            if let (1, Some(table)) = (n, sentences) {
-                out.put(&sentence_table(table))?;
+            if let (1, Some((_, bytes))) = (n, &table) {
+                out.put(bytes)?;
                 out.pad()?;
             }
             for chunk in section.chunks(16 * 1024) {
@@ -218,7 +219,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
 }
 
 /// The sentence table's bytes: each insight's row count, then each row's byte range (u32 little-endian each).
-fn sentence_table(s: &Sentences) -> Vec<u8> {
+fn sentence_table(s: &SentenceLayout) -> Vec<u8> {
     let mut out = Vec::with_capacity((s.first.len() - 1 + 2 * s.len()) * 4);
     for w in s.first.windows(2) {
         out.extend_from_slice(&((w[1] - w[0]) as u32).to_le_bytes());
@@ -515,13 +516,13 @@ mod tests {
         assert_eq!(old.vectors, sample().vectors);
         // A sentence table whose ranges leave their text, or whose counts do not add up, is refused by name.
         let table = index.sentences.as_ref().unwrap();
-        let mut bytes = sentence_table(table);
+        let mut bytes = sentence_table(&table.layout);
         assert!(read_sentence_table(&bytes, &index.insights, 2).is_some());
         assert!(read_sentence_table(&bytes, &index.insights, 3).is_none());
         bytes[12..16].copy_from_slice(&999u32.to_le_bytes());
         assert!(read_sentence_table(&bytes, &index.insights, 2).is_none());
         let mut broken = index.clone();
-        broken.sentences.as_mut().unwrap().spans[1] = 18..99;
+        broken.sentences.as_mut().unwrap().layout.spans[1] = 18..99;
         let err = save(&broken, &path).unwrap_err().to_string();
         assert!(err.contains("inconsistent sentence table"), "{err}");
         assert_eq!(

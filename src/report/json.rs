@@ -145,7 +145,7 @@ struct SimilarHitJson<'a> {
 fn match_json<'a>(index: &'a Index, m: &Match) -> MatchJson<'a> {
     let i = m.hit.index;
     let matched_sentence = m.sentence.and_then(|(row, score)| {
-        let span = index.sentences.as_ref()?.spans[row].clone();
+        let span = index.sentences.as_ref()?.layout.spans[row].clone();
         Some(SentenceJson {
             text: &index.insights[i].text[span.clone()],
             start: span.start,

@@ -74,7 +74,7 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
             .found
             .sentence
             .filter(|&(_, score)| score >= s.found.paragraph)
-            .and_then(|(row, _)| Some(index.sentences.as_ref()?.spans[row].clone()));
+            .and_then(|(row, _)| Some(index.sentences.as_ref()?.layout.spans[row].clone()));
         match sentence {
             // The sentence that matched, marked in place between » and «.
             Some(span) => {
