@@ -29,6 +29,7 @@ OLD_SAID_BEFORE = 0.75
 SETS = {
     "seeds_a": os.path.join(ROOT, "seeds"),
     "seeds_b": os.path.join(ROOT, "seeds"),
+    "seeds_c": os.path.join(ROOT, "seeds"),
     "debian": os.path.join(FIXTURES, "debian_corpus.jsonl"),
 }
 

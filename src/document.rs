@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// The largest input read, in bytes (256 MiB). A larger file is refused rather than read.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -48,6 +49,8 @@ pub struct Document {
     pub text: String,
     /// How its text is to be split.
     pub format: DocFormat,
+    /// When the file was last modified (`None` for standard input, or where the system does not say).
+    pub modified: Option<SystemTime>,
 }
 
 /// A file found while walking a folder that was left out, and why.
@@ -162,6 +165,7 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Loaded, ReadError> {
                 name: "-".to_string(),
                 text,
                 format: DocFormat::Text,
+                modified: None,
             });
             continue;
         }
@@ -169,8 +173,8 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Loaded, ReadError> {
         if meta.is_dir() {
             read_folder(input, &mut seen, &mut loaded)?;
         } else if first_visit(&mut seen, input, &mut loaded) {
-            let text = read_file(input).map_err(|p| p.into_error(input))?;
-            loaded.documents.push(document(input, text));
+            let (text, modified) = read_file(input).map_err(|p| p.into_error(input))?;
+            loaded.documents.push(document(input, text, modified));
         }
     }
     Ok(loaded)
@@ -204,7 +208,7 @@ fn read_folder(root: &Path, seen: &mut HashSet<PathBuf>, loaded: &mut Loaded) ->
             continue;
         }
         match read_file(path) {
-            Ok(text) => loaded.documents.push(document(path, text)),
+            Ok((text, modified)) => loaded.documents.push(document(path, text, modified)),
             Err(problem) => {
                 found -= 1;
                 loaded.skipped.push(Skipped {
@@ -257,11 +261,12 @@ fn first_visit(seen: &mut HashSet<PathBuf>, path: &Path, loaded: &mut Loaded) ->
 }
 
 /// A document for a file that was read.
-fn document(path: &Path, text: String) -> Document {
+fn document(path: &Path, text: String, modified: Option<SystemTime>) -> Document {
     Document {
         name: path.display().to_string(),
         text,
         format: DocFormat::from_path(path),
+        modified,
     }
 }
 
@@ -323,14 +328,16 @@ fn io_error(path: &Path, source: std::io::Error) -> ReadError {
     }
 }
 
-/// Reads and decodes one file, refusing it before reading if its size is over the limit.
-fn read_file(path: &Path) -> Result<String, Problem> {
+/// Reads and decodes one file, refusing it before reading if its size is over the limit; with its modification time.
+fn read_file(path: &Path) -> Result<(String, Option<SystemTime>), Problem> {
     let file = std::fs::File::open(path).map_err(Problem::Io)?;
-    let size = file.metadata().map_err(Problem::Io)?.len();
+    let meta = file.metadata().map_err(Problem::Io)?;
+    let size = meta.len();
     if size > MAX_FILE_BYTES {
         return Err(Problem::TooLarge(size));
     }
-    read_limited(file, Some(size)).and_then(decode)
+    let text = read_limited(file, Some(size)).and_then(decode)?;
+    Ok((text, meta.modified().ok()))
 }
 
 /// Reads at most [`MAX_FILE_BYTES`] from a stream (a file may grow, stdin has no size); more is too large.

@@ -1,14 +1,17 @@
-//! Per-document originality: how much of each document is found in no other, and where its repeats appeared first.
+//! Per-document originality: how much of each document is found in no other, and where its repeats appeared first:
+//! in the earliest-dated document ([`crate::insight::dates`]), undated documents after dated ones, ties in corpus
+//! order.
 
 use super::duplicates::DuplicateGroup;
 use crate::index::Index;
+use crate::insight::dates::DocumentDate;
 
 /// One insight of a document that other documents also make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeat {
     /// The insight in this document.
     pub insight: usize,
-    /// The matching insight in the earliest document (corpus order) that makes the same point.
+    /// The matching insight in the earliest document that makes the same point (by date, then corpus order).
     pub first: usize,
     /// The score of their duplicate group (the lowest cosine among the links that hold it together).
     pub score: f32,
@@ -19,6 +22,8 @@ pub struct Repeat {
 pub struct DocumentOriginality {
     /// The document.
     pub doc: String,
+    /// Its date and where it was found; `None` when undated.
+    pub date: Option<DocumentDate>,
     /// Its number of insights.
     pub insights: usize,
     /// Its insights that no other document makes (in no duplicate group with another document).
@@ -30,10 +35,14 @@ pub struct DocumentOriginality {
 
 /// Originality of every document: an insight is a repeat when it is in a duplicate group (the verdict `duplicates`
 /// gives: verbatim, near-verbatim or the same argument in other words) with an insight of another document. Its
-/// `first` is the group's member in the earliest document (corpus order), and the score the group's.
+/// `first` is the group's member in the earliest document (by date, undated documents last, then corpus order), and
+/// the score the group's.
 pub fn originality(index: &Index, groups: &[DuplicateGroup]) -> Vec<DocumentOriginality> {
     let doc_of = index.document_ids();
     let names = index.documents();
+    let dates: Vec<Option<DocumentDate>> = names.iter().map(|n| index.dates.get(*n).copied()).collect();
+    // Documents rank by date, the undated after the dated, then in corpus order.
+    let rank = |d: usize| (dates[d].is_none(), dates[d].map(|x| x.date), d);
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
     for (i, &d) in doc_of.iter().enumerate() {
         members_of[d].push(i);
@@ -55,13 +64,13 @@ pub fn originality(index: &Index, groups: &[DuplicateGroup]) -> Vec<DocumentOrig
                 if group.members.iter().all(|&m| doc_of[m] == d) {
                     continue;
                 }
-                // The earliest document making the point: this one if no member comes from an earlier document.
+                // The earliest document making the point: this one if no member comes from an earlier-ranked one.
                 let earliest = group
                     .members
                     .iter()
                     .copied()
-                    .filter(|&m| doc_of[m] < d)
-                    .min_by_key(|&m| (doc_of[m], m));
+                    .filter(|&m| rank(doc_of[m]) < rank(d))
+                    .min_by_key(|&m| (rank(doc_of[m]), m));
                 repeats.push(Repeat {
                     insight: i,
                     first: earliest.unwrap_or(i),
@@ -70,6 +79,7 @@ pub fn originality(index: &Index, groups: &[DuplicateGroup]) -> Vec<DocumentOrig
             }
             DocumentOriginality {
                 doc: name.to_string(),
+                date: dates[d],
                 insights: members.len(),
                 original: members.len() - repeats.len(),
                 repeats,
@@ -112,5 +122,26 @@ mod tests {
         );
         assert!(docs.iter().flat_map(|d| &d.repeats).all(|r| r.score == 0.8));
         assert!(originality(&index, &[]).iter().all(|d| d.repeats.is_empty()));
+
+        // Dated: c (2023) before a (2024); b undated ranks last.
+        use crate::insight::dates::{DateSource, Day};
+        let mut dated = index.clone();
+        for (doc, day) in [("a", "2024-01-01"), ("c", "2023-01-01")] {
+            let date = Day::parse_start(day).unwrap();
+            let source = DateSource::FileName;
+            dated.dates.insert(doc.into(), DocumentDate { date, source });
+        }
+        let docs = originality(&dated, &groups);
+        let firsts: Vec<Vec<(usize, usize)>> = docs
+            .iter()
+            .map(|d| d.repeats.iter().map(|r| (r.insight, r.first)).collect())
+            .collect();
+        assert_eq!(
+            firsts,
+            [vec![(0, 3)], vec![(2, 3)], vec![(3, 3)]],
+            "c is where the point first appeared"
+        );
+        assert_eq!(docs[2].date.map(|d| d.date.to_string()).as_deref(), Some("2023-01-01"));
+        assert_eq!(docs[1].date, None);
     }
 }

@@ -75,6 +75,7 @@ pub(crate) mod tests {
             insights,
             vectors: e,
             sentences: None,
+            dates: Default::default(),
         }
     }
 

@@ -6,11 +6,14 @@
 //! paragraph, whose other sentences dilute the comparison.
 //!
 //! The verdict does not rest on the match score alone: on a corpus about one subject, a statement the corpus never
-//! makes can still match some insight at 0.6-0.67, as high as a heavily reworded restatement. What tells them apart
-//! is how far the best match stands out from the statement's other close insights (its background): a restatement
-//! has one insight that makes its point and then a drop, a new statement on the subject has several insights at about
-//! the same distance. The **claim score** is the match score plus its margin over the mean of the statement's
-//! [`BACKGROUND`] best distinct matches (the best included): `m1 + (m1 - mean(m1..m5))`. See the README's
+//! makes can still match some insight at 0.6-0.7, as high as a heavily reworded restatement. What tells them apart
+//! is how far the match stands out from the backgrounds of both sides, as in bitext mining's margin scoring (Artetxe
+//! and Schwenk, 2019): a restatement has one insight that makes its point and then a drop, a new statement on the
+//! subject has several insights at about the same distance, and a match inside a crowd of near-alike insights (sibling
+//! package descriptions, one argument made many ways) means less than one that stands alone. The statement's
+//! background is the mean match score of its next [`BACKGROUND`] distinct matches after the best; the match's
+//! background is the same for the best-matching unit (the insight, or its matching sentence) against the rest of the
+//! corpus. The **claim score** is `m + (m - (statement background + match background) / 2)`. See the README's
 //! "Verdicts" section for the measurements behind the thresholds.
 
 use std::collections::HashMap;
@@ -20,13 +23,13 @@ use crate::vectors::dot;
 
 /// The claim score at or above which a statement counts as said before by its best match (whose match score must
 /// also reach [`RELATED_MIN_SCORE`]).
-pub const SAID_BEFORE_MIN_SCORE: f32 = 0.775;
+pub const SAID_BEFORE_MIN_SCORE: f32 = 0.77;
 
 /// The match score at or above which the best match is on the same subject (`related`) when not said before.
 pub const RELATED_MIN_SCORE: f32 = 0.4;
 
-/// Distinct matches whose mean match score is a statement's background (the best one included).
-pub const BACKGROUND: usize = 5;
+/// Distinct matches after the best whose mean match score is a background (of the statement, and of its match).
+pub const BACKGROUND: usize = 4;
 
 /// Insights (by paragraph cosine) and sentences (by sentence cosine) looked at per statement.
 const CANDIDATES: usize = 64;
@@ -91,8 +94,26 @@ pub struct Similar {
     pub verdict: Verdict,
     /// The claim score of the best match (0 when the index is empty).
     pub claim_score: f32,
-    /// The mean match score of the best [`BACKGROUND`] distinct matches.
-    pub background: f32,
+    /// The backgrounds the claim score measures the best match against.
+    pub background: Background,
+}
+
+/// The two backgrounds of a claim score: each the mean match score of [`BACKGROUND`] distinct insights (fewer when
+/// the index holds fewer; 0 when none).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Background {
+    /// The statement's: its distinct matches after the best.
+    pub statement: f32,
+    /// The best match's: the matching unit's (the insight's vector, or its matching sentence's) closest distinct
+    /// insights other than its own text.
+    pub matched: f32,
+}
+
+impl Background {
+    /// The mean of the two.
+    pub fn mean(&self) -> f32 {
+        (self.statement + self.matched) / 2.0
+    }
 }
 
 /// The thresholds of a verdict.
@@ -130,9 +151,50 @@ pub fn match_insight(index: &Index, query: &[f32], i: usize) -> Match {
     }
 }
 
+/// How `vector` (a unit vector) matches its candidate insights, best first (equal scores in corpus order, so a text's
+/// first occurrence leads its copies). Candidates are the `wanted` (at least [`CANDIDATES`]) closest insights found by
+/// `nearest` and the owners of the [`CANDIDATES`] closest sentences (an exact scan of the sentence vectors).
+fn ranked_matches(index: &Index, nearest: &Nearest, vector: &[f32], wanted: usize) -> Vec<Match> {
+    let mut candidates: Vec<usize> = nearest
+        .top_k(vector, CANDIDATES.max(wanted), &|_| true)
+        .iter()
+        .map(|h| h.index)
+        .collect();
+    if let Some(s) = &index.sentences {
+        let rows = top_k(&s.vectors, vector, CANDIDATES, &|_| true);
+        candidates.extend(rows.iter().map(|h| s.layout.owner_of(h.index)));
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut matches: Vec<Match> = candidates.iter().map(|&i| match_insight(index, vector, i)).collect();
+    matches.sort_by(|a, b| b.hit.score.total_cmp(&a.hit.score).then(a.hit.index.cmp(&b.hit.index)));
+    matches
+}
+
+/// The mean match score of the first [`BACKGROUND`] matches whose text is not `except`'s, each text once (0 when
+/// there is none).
+fn background_of<'a>(index: &Index, matches: impl IntoIterator<Item = &'a Match>, except: usize) -> f32 {
+    let mut seen = vec![index.hashes[except].as_str()];
+    let mut scores = Vec::with_capacity(BACKGROUND);
+    for m in matches {
+        let hash = index.hashes[m.hit.index].as_str();
+        if scores.len() == BACKGROUND {
+            break;
+        }
+        if !seen.contains(&hash) {
+            seen.push(hash);
+            scores.push(m.hit.score);
+        }
+    }
+    if scores.is_empty() {
+        0.0
+    } else {
+        scores.iter().sum::<f32>() / scores.len() as f32
+    }
+}
+
 /// The `k` distinct texts that best match `query` (a unit vector) with match score ≥ `min_score`, copies of a text
-/// folded into its first occurrence, and the verdict. Candidates are the [`CANDIDATES`] closest insights found by
-/// `nearest` and the owners of the closest sentences (an exact scan of the sentence vectors).
+/// folded into its first occurrence, and the verdict (see the module's documentation for the claim score).
 pub fn similar(
     index: &Index,
     nearest: &Nearest,
@@ -141,20 +203,7 @@ pub fn similar(
     min_score: f32,
     opts: &VerdictOptions,
 ) -> Similar {
-    let mut candidates: Vec<usize> = nearest
-        .top_k(query, CANDIDATES.max(k.saturating_mul(4)), &|_| true)
-        .iter()
-        .map(|h| h.index)
-        .collect();
-    if let Some(s) = &index.sentences {
-        let rows = top_k(&s.vectors, query, CANDIDATES, &|_| true);
-        candidates.extend(rows.iter().map(|h| s.layout.owner_of(h.index)));
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut matches: Vec<Match> = candidates.iter().map(|&i| match_insight(index, query, i)).collect();
-    // Best first; equal scores in corpus order, so a text's first occurrence leads its copies.
-    matches.sort_by(|a, b| b.hit.score.total_cmp(&a.hit.score).then(a.hit.index.cmp(&b.hit.index)));
+    let matches = ranked_matches(index, nearest, query, k.saturating_mul(4));
     let mut hits: Vec<SimilarHit> = Vec::new();
     let mut distinct: Vec<Match> = Vec::new();
     let mut slot_of: HashMap<&str, Option<usize>> = HashMap::new();
@@ -183,12 +232,19 @@ pub fn similar(
             hits,
             verdict: Verdict::New(None),
             claim_score: 0.0,
-            background: 0.0,
+            background: Background::default(),
         };
     };
-    let top = &distinct[..distinct.len().min(BACKGROUND)];
-    let background = top.iter().map(|m| m.hit.score).sum::<f32>() / top.len() as f32;
-    let claim_score = 2.0 * best.hit.score - background;
+    // The unit that matched: the best sentence when it beat the whole insight.
+    let unit = match (best.sentence, &index.sentences) {
+        (Some((row, score)), Some(s)) if score >= best.paragraph => s.vectors.row(row),
+        _ => index.vectors.row(best.hit.index),
+    };
+    let background = Background {
+        statement: background_of(index, &distinct, best.hit.index),
+        matched: background_of(index, &ranked_matches(index, nearest, unit, 0), best.hit.index),
+    };
+    let claim_score = 2.0 * best.hit.score - background.mean();
     // A statement is said before only by an insight on its subject: the margin alone could lift a weak best match
     // above the claim threshold in a corpus where everything else is far.
     let verdict = if claim_score >= opts.said_before && best.hit.score >= opts.related {
@@ -214,22 +270,14 @@ mod tests {
     use crate::insight::Insight;
     use crate::vectors::Embeddings;
 
-    /// Three insights in five dimensions: a two-sentence paragraph whose sentences lie on axes 0 and 1, and two
-    /// one-sentence insights on axes 2 and 3.
-    fn index() -> Index {
-        let h = std::f32::consts::FRAC_1_SQRT_2;
-        let table: Vec<(&str, [f32; 5])> = vec![
-            ("Alpha point one. Beta point two.", [h, h, 0.0, 0.0, 0.0]),
-            ("Alpha point one.", [1.0, 0.0, 0.0, 0.0, 0.0]),
-            ("Beta point two.", [0.0, 1.0, 0.0, 0.0, 0.0]),
-            ("Gamma only here.", [0.0, 0.0, 1.0, 0.0, 0.0]),
-            ("Delta only here.", [0.0, 0.0, 0.0, 1.0, 0.0]),
-        ];
-        let insights = vec![
-            Insight::new("a", 1, 1, table[0].0),
-            Insight::new("b", 1, 1, table[3].0),
-            Insight::new("c", 1, 1, table[4].0),
-        ];
+    /// An index of one insight a text of `insights`, each in its own document, whose texts and sentences get the
+    /// vectors `table` gives them (normalised).
+    fn index_of(table: &[(&str, [f32; 5])], insights: &[&str]) -> Index {
+        let insights = insights
+            .iter()
+            .enumerate()
+            .map(|(n, t)| Insight::new(format!("d{n}"), 1, 1, *t))
+            .collect();
         let meta = IndexMeta {
             model_id: "m".into(),
             weights_sha256: "w".into(),
@@ -242,9 +290,23 @@ mod tests {
             for t in texts {
                 e.push(&table.iter().find(|(x, _)| x == t).unwrap().1);
             }
+            e.normalize();
             Ok(e)
         };
         Index::build(meta, insights, &[], embed).unwrap().0
+    }
+
+    /// Three insights: a two-sentence paragraph whose sentences lie on axes 0 and 1, and two one-sentence insights on
+    /// axes 2 and 3.
+    fn index() -> Index {
+        let table: Vec<(&str, [f32; 5])> = vec![
+            ("Alpha point one. Beta point two.", [1.0, 1.0, 0.0, 0.0, 0.0]),
+            ("Alpha point one.", [1.0, 0.0, 0.0, 0.0, 0.0]),
+            ("Beta point two.", [0.0, 1.0, 0.0, 0.0, 0.0]),
+            ("Gamma only here.", [0.0, 0.0, 1.0, 0.0, 0.0]),
+            ("Delta only here.", [0.0, 0.0, 0.0, 1.0, 0.0]),
+        ];
+        index_of(&table, &[table[0].0, table[3].0, table[4].0])
     }
 
     fn ask(index: &Index, query: [f32; 5]) -> Similar {
@@ -264,24 +326,38 @@ mod tests {
         };
         assert_eq!((m.hit.index, m.sentence.map(|s| s.0)), (0, Some(1)));
         assert!((m.hit.score - 1.0).abs() < 1e-6 && (m.paragraph - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
-        // Background: the mean of the three distinct matches (1, 0, 0); claim score 2·1 - 1/3.
-        assert!((r.background - 1.0 / 3.0).abs() < 1e-5 && (r.claim_score - 5.0 / 3.0).abs() < 1e-5);
+        // Both backgrounds are the other two insights, at cosine 0 to the statement and to the matching sentence.
+        assert_eq!(r.background, Background::default());
+        assert!((r.claim_score - 2.0).abs() < 1e-5, "{r:?}");
         assert_eq!(r.hits.len(), 3);
     }
 
     #[test]
-    fn a_statement_close_to_several_insights_alike_is_related_and_a_far_one_new() {
-        let index = index();
-        // Matches 0.59 (the paragraph), 0.57 and 0.57: on the subject, standing out from nothing.
-        let r = ask(&index, [0.4, 0.4, 0.55, 0.55, 0.0]);
+    fn a_statement_amid_a_crowd_of_alike_insights_is_related_and_a_far_one_new() {
+        // Three insights at cosine 0.5 to each other; the statement at 0.6 to each.
+        let table: Vec<(&str, [f32; 5])> = vec![
+            ("One claim here.", [1.0, 0.0, 0.0, 1.0, 0.0]),
+            ("Two claim here.", [0.0, 1.0, 0.0, 1.0, 0.0]),
+            ("Three claim here.", [0.0, 0.0, 1.0, 1.0, 0.0]),
+        ];
+        let index = index_of(&table, &[table[0].0, table[1].0, table[2].0]);
+        let r = ask(&index, [1.0, 1.0, 1.0, 0.539, 0.0]);
         let Verdict::Related(m) = r.verdict else {
             panic!("{r:?}")
         };
-        assert_eq!((m.hit.index, m.sentence.map(|s| s.0)), (0, Some(0)));
-        assert!(
-            r.claim_score < SAID_BEFORE_MIN_SCORE && m.hit.score >= RELATED_MIN_SCORE,
-            "{r:?}"
-        );
+        assert_eq!(m.hit.index, 0, "equal scores: corpus order");
+        assert!((m.hit.score - 0.6).abs() < 1e-3, "{r:?}");
+        assert!((r.background.statement - 0.6).abs() < 1e-3 && (r.background.matched - 0.5).abs() < 1e-3);
+        assert!((r.claim_score - (1.2 - 0.55)).abs() < 1e-3, "{r:?}");
+        // The same statement against the same three insights, were they unrelated to each other, stands out.
+        let lone: Vec<(&str, [f32; 5])> = vec![
+            ("One claim here.", [1.0, 0.0, 0.0, 0.0, 0.0]),
+            ("Two claim here.", [0.0, 1.0, 0.0, 0.0, 0.0]),
+            ("Three claim here.", [0.0, 0.0, 1.0, 0.0, 0.0]),
+        ];
+        let lone = index_of(&lone, &[table[0].0, table[1].0, table[2].0]);
+        let r = ask(&lone, [1.0, 0.3, 0.3, 0.0, 0.0]);
+        assert_eq!(r.verdict.name(), "said-before", "{r:?}");
         let r = ask(&index, [0.0, 0.0, 0.0, 0.0, 1.0]);
         assert!(matches!(r.verdict, Verdict::New(Some(_))), "{r:?}");
         assert_eq!(r.verdict.name(), "new");

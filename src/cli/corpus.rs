@@ -7,9 +7,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
 use insights::document::read_inputs;
+use insights::document::Document;
 use insights::embed::{Embedder, Precision};
 use insights::index::journal::Journal;
 use insights::index::{cache, store, text_hash, BuildStats, Index, IndexMeta, Nearest, VectorSource};
+use insights::insight::dates::DateFrom;
 use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
 use insights::vectors::Embeddings;
 use insights::Insight;
@@ -38,6 +40,27 @@ pub struct SplitArgs {
     /// Keep every paragraph: apply no boilerplate rule at all.
     #[arg(long)]
     pub keep_all: bool,
+    /// Where documents' dates come from, which decide where a repeated point first appeared: `auto` takes a
+    /// Markdown front matter `date:` or a JSONL record's "date", else a date in the file name (2024-05-01,
+    /// 2024_05_01, 20240501), else the file's modification day; `content`, `name` and `modified` use only that
+    /// source; `order` uses none (corpus order). Same-day documents keep corpus order.
+    #[arg(long, value_enum, default_value_t = DateChoice::Auto, value_name = "SOURCE")]
+    pub date_from: DateChoice,
+}
+
+/// `--date-from` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateChoice {
+    /// Front matter or JSONL field, else file name, else modification time.
+    Auto,
+    /// Only front matter or a JSONL record's "date".
+    Content,
+    /// Only a date in the file name.
+    Name,
+    /// Only the file's modification time.
+    Modified,
+    /// No dates: corpus order.
+    Order,
 }
 
 /// `--split` values.
@@ -63,6 +86,17 @@ impl SplitArgs {
             min_words: self.min_words,
             rules: Rule::ALL.into_iter().filter(|r| !self.no_rule.contains(r)).collect(),
             keep_all: self.keep_all,
+        }
+    }
+
+    /// The library's choice of dates.
+    pub fn date_from(&self) -> DateFrom {
+        match self.date_from {
+            DateChoice::Auto => DateFrom::Auto,
+            DateChoice::Content => DateFrom::Content,
+            DateChoice::Name => DateFrom::Name,
+            DateChoice::Modified => DateFrom::Modified,
+            DateChoice::Order => DateFrom::Order,
         }
     }
 }
@@ -124,9 +158,10 @@ impl CorpusArgs {
                 bail!("give PATHS or --index FILE, not both");
             }
             let split = self.split.options();
-            let insights = read_insights(&self.paths, &split, self.model.quiet)?;
+            let (insights, documents) = read_insights(&self.paths, &split, self.model.quiet)?;
             let embedder = self.model.load_embedder(None, None)?;
-            let (index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
+            let (mut index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
+            index.record_provenance(&documents, self.split.date_from());
             let approximate = approximate::for_search(&index, None, self.ann, searches, self.model.quiet);
             return Ok(Corpus {
                 index,
@@ -167,8 +202,9 @@ impl CorpusArgs {
     }
 }
 
-/// Reads and splits PATHS into insights (warning on stderr about skipped files); no insight at all is an error.
-pub fn read_insights(paths: &[PathBuf], split: &SplitOptions, quiet: bool) -> Result<Vec<Insight>> {
+/// Reads and splits PATHS into insights (warning on stderr about skipped files), with the documents they came from;
+/// no insight at all is an error.
+pub fn read_insights(paths: &[PathBuf], split: &SplitOptions, quiet: bool) -> Result<(Vec<Insight>, Vec<Document>)> {
     let loaded = read_inputs(paths)?;
     if !quiet {
         for skipped in &loaded.skipped {
@@ -184,14 +220,38 @@ pub fn read_insights(paths: &[PathBuf], split: &SplitOptions, quiet: bool) -> Re
             names.join(", ")
         );
     }
-    Ok(insights)
+    Ok((insights, loaded.documents))
 }
 
-/// Texts embedded per step: each step's vectors are journaled, and an interruption is noticed between steps.
-const EMBED_STEP: usize = 256;
+/// Text embedded per step, in bytes: each step's vectors are journaled, and an interruption is noticed between steps.
+/// Measured by text rather than counted in texts, so that a step of short sentences still gives the model's workers
+/// many chunks to share (256 sentences of about 25 word pieces fill only three chunks of 2,048).
+const EMBED_STEP_BYTES: usize = 128 * 1024;
+/// The most texts in one step.
+const EMBED_STEP_MAX_TEXTS: usize = 4096;
 
-/// Embeds insights into an index, reusing the vectors in `sources`, embedding the new texts in steps of
-/// [`EMBED_STEP`] (so memory does not grow with the corpus beyond the vectors), appending each step to `journal`,
+/// `texts` cut into consecutive steps of about [`EMBED_STEP_BYTES`] of text (at most [`EMBED_STEP_MAX_TEXTS`] texts,
+/// at least one).
+fn embed_steps<'a, 't>(texts: &'a [&'t str]) -> impl Iterator<Item = &'a [&'t str]> {
+    let mut rest = texts;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let mut n = 0;
+        while n < rest.len() && n < EMBED_STEP_MAX_TEXTS && (n == 0 || bytes < EMBED_STEP_BYTES) {
+            bytes += rest[n].len();
+            n += 1;
+        }
+        let (step, tail) = rest.split_at(n);
+        rest = tail;
+        Some(step)
+    })
+}
+
+/// Embeds insights into an index, reusing the vectors in `sources`, embedding the new texts in steps of about
+/// [`EMBED_STEP_BYTES`] (so memory does not grow with the corpus beyond the vectors), appending each step to `journal`,
 /// and stopping between steps once `stop` is set.
 pub fn embed_insights(
     insights: Vec<Insight>,
@@ -212,7 +272,7 @@ pub fn embed_insights(
     let mut progress = Progress::new("embedding", quiet);
     Index::build(meta, insights, sources, |texts| -> Result<Embeddings> {
         let mut out = Embeddings::empty(embedder.dim());
-        for step in texts.chunks(EMBED_STEP) {
+        for step in embed_steps(texts) {
             if stop.load(Ordering::SeqCst) {
                 return Err(Interrupted {
                     done: out.len(),

@@ -81,7 +81,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     let split = args.split.options();
-    let insights = read_insights(&args.paths, &split, args.model.quiet)?;
+    let (insights, documents) = read_insights(&args.paths, &split, args.model.quiet)?;
     // Without --precision, a re-index keeps the precision of the index it replaces.
     let embedder = args
         .model
@@ -119,7 +119,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     };
     let sources: Vec<VectorSource> = previous.iter().flat_map(Index::as_sources).chain([resumed]).collect();
     let stop = stop_on_ctrl_c();
-    let (index, stats) = embed_insights(
+    let (mut index, stats) = embed_insights(
         insights,
         &split,
         &embedder,
@@ -128,6 +128,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         stop,
         args.model.quiet,
     )?;
+    index.record_provenance(&documents, args.split.date_from());
     store::save(&index, &args.index)?;
     journal.remove()?;
     let storage = args.ann_vectors.map(AnnVectors::storage);

@@ -16,6 +16,7 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
         hashes: Vec::new(),
         vectors: crate::vectors::Embeddings::empty(index.meta.dim),
         sentences: None,
+        dates: Default::default(),
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut add = |cache: &mut Index, hash: &str, record: &dyn Fn() -> Insight, row: &[f32]| {
@@ -67,6 +68,7 @@ mod tests {
             vectors: Embeddings::from_flat(1, vec![1.0; texts.len()]),
             insights,
             sentences: None,
+            dates: Default::default(),
         }
     }
 

@@ -16,8 +16,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::document::{DocFormat, Document};
 use crate::embed::model_files::hex;
 use crate::embed::Precision;
+use crate::insight::dates::{document_dates, DateFrom, DocumentDates};
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
@@ -116,6 +118,9 @@ pub struct Index {
     /// The sentences of the insights of two or more sentences, with a vector each; `None` for an index file
     /// written before they were stored (claims are then matched against whole insights only).
     pub sentences: Option<Sentences>,
+    /// The dates of the documents that have one, by document name ([`crate::insight::dates`]); empty for an index
+    /// file written before dates were kept (documents then rank in corpus order).
+    pub dates: DocumentDates,
 }
 
 /// What an (re)indexing embedded and what it took from before.
@@ -243,9 +248,28 @@ impl Index {
                 hashes,
                 vectors,
                 sentences: Some(sentences),
+                dates: DocumentDates::new(),
             },
             stats,
         ))
+    }
+
+    /// Records where this index's insights come from, given the documents they were split from: each document's date
+    /// (by `dates`) and each sentence row's place (lines and columns) in its document. A JSONL record's sentences
+    /// stay unplaced: its text is not the file's characters.
+    pub fn record_provenance(&mut self, documents: &[Document], dates: DateFrom) {
+        self.dates = document_dates(documents, dates);
+        let texts: HashMap<&str, &str> = documents
+            .iter()
+            .filter(|d| d.format != DocFormat::Jsonl)
+            .map(|d| (d.name.as_str(), d.text.as_str()))
+            .collect();
+        if let Some(s) = &mut self.sentences {
+            s.layout.place(&self.insights, |i| match i.file {
+                None => texts.get(i.doc.as_str()).copied(),
+                Some(_) => None,
+            });
+        }
     }
 
     /// This index's vectors, for reuse by a later build: its insights', then its sentences'.

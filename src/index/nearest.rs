@@ -210,6 +210,7 @@ mod tests {
             hashes,
             vectors,
             sentences: None,
+            dates: Default::default(),
         }
     }
 

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use super::text_hash;
-use crate::insight::{sentence_spans, Insight};
+use crate::insight::{locate, sentence_spans, Insight, TextPosition};
 use crate::vectors::Embeddings;
 
 /// Where each insight's sentences lie: rows per insight and each row's byte range, without vectors.
@@ -20,6 +20,10 @@ pub struct SentenceLayout {
     pub first: Vec<usize>,
     /// The byte range of each row's sentence in its insight's text.
     pub spans: Vec<Range<usize>>,
+    /// Where each row's sentence lies in its document (lines and columns); `None` where unknown: a JSONL record, an
+    /// index read from a file written before places were kept, or a layout not yet placed
+    /// ([`SentenceLayout::place`]).
+    pub places: Vec<Option<TextPosition>>,
 }
 
 impl SentenceLayout {
@@ -35,7 +39,23 @@ impl SentenceLayout {
             }
             first.push(spans.len());
         }
-        SentenceLayout { first, spans }
+        let places = vec![None; spans.len()];
+        SentenceLayout { first, spans, places }
+    }
+
+    /// Finds each row's place in its document: `text_of` gives the text of the document an insight was split from
+    /// (`None` for one whose characters are not the file's, such as a JSONL record).
+    pub fn place<'a>(&mut self, insights: &[Insight], text_of: impl Fn(&Insight) -> Option<&'a str>) {
+        for (i, insight) in insights.iter().enumerate() {
+            let rows = self.rows_of(i);
+            if rows.is_empty() {
+                continue;
+            }
+            let Some(text) = text_of(insight) else { continue };
+            for row in rows {
+                self.places[row] = locate(text, insight, self.spans[row].clone());
+            }
+        }
     }
 
     /// The number of sentence rows.
@@ -136,6 +156,15 @@ mod tests {
         assert_eq!(texts, ["First point made.", "Second point follows!", "A third?"]);
         assert_eq!((0..3).map(|r| layout.owner_of(r)).collect::<Vec<_>>(), vec![1, 1, 1]);
         assert_eq!((layout.rows_of(1), layout.rows_of(2)), (0..3, 3..3));
+        let mut placed = layout.clone();
+        placed.place(&insights, |i| {
+            (i.doc == "a").then_some("One sentence only here.\nFirst point made. Second point follows! A third?")
+        });
+        let at = |row: usize| placed.places[row].map(|p| (p.line_start, p.column_start, p.line_end, p.column_end));
+        assert_eq!(
+            (at(0), at(1), at(2)),
+            (Some((2, 1, 2, 17)), Some((2, 19, 2, 39)), Some((2, 41, 2, 48)))
+        );
         let table = layout.with_vectors(Embeddings::from_flat(1, vec![1.0; 3]));
         assert_eq!(table.hashes(&insights)[0], text_hash("First point made."));
     }

@@ -1,14 +1,17 @@
 //! The index file: written atomically (temporary file, then rename) and checked in full when read, so a truncated,
 //! damaged or foreign file is refused with a message naming it.
 //!
-//! Layout (version 4 for f32 vectors, 5 for int8-precision ones), all integers little-endian:
+//! Layout (version 6 for f32 vectors, 7 for int8-precision ones), all integers little-endian:
 //! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes,
 //! sentences) · insights (`insights_bytes` bytes, binary records, see [`write_insight`]) · text hashes (count × 16
 //! bytes) · zero padding to a multiple of 64 bytes · vectors (count × dim f32) · then, with sentences: the sentence
 //! table (each insight's number of sentence rows, count × u32; each row's byte range in its insight's text,
-//! sentences × 2 × u32) · zero padding · sentence vectors (sentences × dim f32) · CRC-32 of everything before (u32).
+//! sentences × 2 × u32; each row's place in its document, first line, first column, last line, last column,
+//! sentences × 4 × u32, all 0 when unknown) · zero padding · sentence vectors (sentences × dim f32) · CRC-32 of
+//! everything before (u32).
 //!
-//! Versions 2 and 3 (written before sentence vectors were stored) are read too, with no sentences.
+//! Versions 4 and 5 (before sentences' places were stored) are read too, their sentences unplaced; versions 2 and 3
+//! (before sentence vectors), with no sentences.
 //!
 //! Every size is checked against the file's length before anything is allocated, and the file is read section by
 //! section, so loading takes no more memory than the index itself. The CRC-32 (hardware-accelerated) catches
@@ -25,27 +28,58 @@ use super::{get_f32s, parse_hex_hash, put_f32s, Index, SentenceLayout, Sentences
 use super::{IndexError, IndexMeta};
 use crate::embed::model_files::hex;
 use crate::embed::Precision;
-use crate::insight::Insight;
+use crate::insight::dates::DocumentDates;
+use crate::insight::{Insight, TextPosition};
 use crate::mapped::{map_file, Words};
 use crate::vectors::Embeddings;
 
 /// The first bytes of every index file.
 pub const MAGIC: &[u8; 12] = b"INSIGHTS-IDX";
 /// The version of the layout this build writes for f32 vectors.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 6;
 /// The same layout holding int8-precision vectors: a version of its own, so that a build that knows nothing of
 /// precisions refuses the file instead of taking its vectors for f32 ones.
-pub const INT8_FORMAT_VERSION: u32 = 5;
-/// The versions before sentence vectors (f32, int8): read, never written.
-const OLD_VERSIONS: [u32; 2] = [2, 3];
+pub const INT8_FORMAT_VERSION: u32 = 7;
 
-/// The format version of an index of vectors made at `precision` (`old`: before sentence vectors).
-fn version_for(precision: Precision, old: bool) -> u32 {
-    match (precision, old) {
-        (Precision::F32, false) => FORMAT_VERSION,
-        (Precision::Int8, false) => INT8_FORMAT_VERSION,
-        (Precision::F32, true) => OLD_VERSIONS[0],
-        (Precision::Int8, true) => OLD_VERSIONS[1],
+/// What a format version holds, from the oldest read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Generation {
+    /// Versions 2 (f32) and 3 (int8): no sentences.
+    NoSentences,
+    /// Versions 4 and 5: sentences, without their places in the documents.
+    Unplaced,
+    /// Versions 6 and 7: sentences with their places.
+    Current,
+}
+
+impl Generation {
+    /// The generation of a version this build reads.
+    fn of(version: u32) -> Option<Generation> {
+        match version {
+            2 | 3 => Some(Generation::NoSentences),
+            4 | 5 => Some(Generation::Unplaced),
+            6 | 7 => Some(Generation::Current),
+            _ => None,
+        }
+    }
+
+    /// The format version of this generation for vectors made at `precision`.
+    fn version(self, precision: Precision) -> u32 {
+        let base = match self {
+            Generation::NoSentences => 2,
+            Generation::Unplaced => 4,
+            Generation::Current => FORMAT_VERSION,
+        };
+        base + u32::from(precision == Precision::Int8)
+    }
+
+    /// Words (u32) of the sentence table per sentence row.
+    fn row_words(self) -> u64 {
+        if self == Generation::Current {
+            6
+        } else {
+            2
+        }
     }
 }
 pub(crate) const ALIGN: usize = 64;
@@ -64,6 +98,9 @@ struct Header {
     /// Sentence rows stored after the vectors; absent in versions 2 and 3, and `None` for an index without them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sentences: Option<usize>,
+    /// The documents' dates, by name; absent before dates were kept, and when no document has one.
+    #[serde(default, skip_serializing_if = "DocumentDates::is_empty")]
+    dates: DocumentDates,
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> IndexError {
@@ -178,7 +215,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
     if let Some((s, bytes)) = &table {
         let readable = s.layout.first.len() == index.len() + 1
             && s.layout.first.windows(2).all(|w| w[0] <= w[1])
-            && read_sentence_table(bytes, &index.insights, s.len()).is_some();
+            && read_sentence_table(bytes, &index.insights, s.len(), true).is_some();
         if !readable || s.vectors.len() != s.len() || s.vectors.dim() != index.meta.dim {
             return Err(format_err(path, "inconsistent sentence table; not written"));
         }
@@ -188,12 +225,13 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         count: index.len(),
         insights_bytes: insights.len() as u64,
         sentences: index.sentences.as_ref().map(Sentences::len),
+        dates: index.dates.clone(),
     };
     let header = serde_json::to_vec(&header).map_err(|e| format_err(path, e.to_string()))?;
 
     write_atomically(path, |out| {
         out.put(MAGIC)?;
-        out.put(&version_for(index.meta.precision, false).to_le_bytes())?;
+        out.put(&Generation::Current.version(index.meta.precision).to_le_bytes())?;
         out.put(&(header.len() as u64).to_le_bytes())?;
         out.put(&header)?;
         out.put(&insights)?;
@@ -228,12 +266,19 @@ fn sentence_table(s: &SentenceLayout) -> Vec<u8> {
         out.extend_from_slice(&(span.start as u32).to_le_bytes());
         out.extend_from_slice(&(span.end as u32).to_le_bytes());
     }
+    for place in &s.places {
+        let words = place.map_or([0; 4], |p| [p.line_start, p.column_start, p.line_end, p.column_end]);
+        for w in words {
+            out.extend_from_slice(&(u32::try_from(w).unwrap_or(0)).to_le_bytes());
+        }
+    }
     out
 }
 
-/// Reads the sentence table of `rows` rows over `insights`; `None` when it is malformed (counts that do not add up,
-/// a range outside its insight's text or not on character boundaries).
-fn read_sentence_table(bytes: &[u8], insights: &[Insight], rows: usize) -> Option<SentenceLayout> {
+/// Reads the sentence table of `rows` rows over `insights` (`placed`: with the rows' places in their documents);
+/// `None` when it is malformed (counts that do not add up, a range outside its insight's text or not on character
+/// boundaries, a place that is partly 0).
+fn read_sentence_table(bytes: &[u8], insights: &[Insight], rows: usize, placed: bool) -> Option<SentenceLayout> {
     let mut words = bytes
         .chunks_exact(4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
@@ -257,7 +302,30 @@ fn read_sentence_table(bytes: &[u8], insights: &[Insight], rows: usize) -> Optio
             spans.push(start..end);
         }
     }
-    words.next().is_none().then_some(SentenceLayout { first, spans })
+    let mut places = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        if !placed {
+            places.push(None);
+            continue;
+        }
+        let w = [words.next()?, words.next()?, words.next()?, words.next()?];
+        places.push(match w {
+            [0, 0, 0, 0] => None,
+            [line_start, column_start, line_end, column_end] if !w.contains(&0) && line_start <= line_end => {
+                Some(TextPosition {
+                    line_start,
+                    column_start,
+                    line_end,
+                    column_end,
+                })
+            }
+            _ => return None,
+        });
+    }
+    words
+        .next()
+        .is_none()
+        .then_some(SentenceLayout { first, spans, places })
 }
 
 /// Writes a file atomically: `write` fills a temporary file beside `path`, a CRC-32 of all it wrote is appended,
@@ -327,8 +395,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         return Err(truncated(path));
     }
     let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
-    let old = OLD_VERSIONS.contains(&version);
-    if version != FORMAT_VERSION && version != INT8_FORMAT_VERSION && !old {
+    let Some(generation) = Generation::of(version) else {
         return Err(format_err(
             path,
             format!(
@@ -336,7 +403,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
                  it with `insights index`"
             ),
         ));
-    }
+    };
     let header_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap_or_default());
     if header_len > MAX_HEADER {
         return Err(format_err(path, "damaged index header (length out of range)"));
@@ -347,7 +414,8 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     let body_start = PREFIX + header_len as usize;
     let header: Header = serde_json::from_slice(&bytes[PREFIX..body_start])
         .map_err(|e| format_err(path, format!("damaged index header: {e}")))?;
-    if version != version_for(header.meta.precision, old) || (old && header.sentences.is_some()) {
+    let old = generation == Generation::NoSentences;
+    if version != generation.version(header.meta.precision) || (old && header.sentences.is_some()) {
         return Err(format_err(
             path,
             format!(
@@ -365,7 +433,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         let vectors_end = vectors_start.checked_add(vectors)?;
         let table_bytes = match header.sentences {
             Some(rows) => (count as u64)
-                .checked_add((rows as u64).checked_mul(2)?)?
+                .checked_add((rows as u64).checked_mul(generation.row_words())?)?
                 .checked_mul(4)?,
             None => 0,
         };
@@ -431,7 +499,8 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     let sentences = match header.sentences {
         None => None,
         Some(rows) => {
-            let layout = read_sentence_table(&bytes[vectors_end..table_end], &insights, rows)
+            let placed = generation == Generation::Current;
+            let layout = read_sentence_table(&bytes[vectors_end..table_end], &insights, rows, placed)
                 .ok_or_else(|| format_err(path, "damaged sentence table"))?;
             Some(layout.with_vectors(section(sentences_start, rows)?))
         }
@@ -445,6 +514,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         insights,
         vectors,
         sentences,
+        dates: header.dates,
     })
 }
 
@@ -480,6 +550,7 @@ mod tests {
             insights,
             vectors,
             sentences: None,
+            dates: Default::default(),
         }
     }
 
@@ -500,10 +571,39 @@ mod tests {
             e.normalize();
             Ok(e)
         };
-        let (index, _) = Index::build(meta, insights, &[], embed).unwrap();
+        let (mut index, _) = Index::build(meta, insights, &[], embed).unwrap();
         assert_eq!(index.sentences.as_ref().unwrap().len(), 2);
         save(&index, &path).unwrap();
         assert_eq!(load(&path).unwrap(), index);
+        // Places are kept; a row without one reads back as unplaced.
+        let place = TextPosition {
+            line_start: 3,
+            column_start: 5,
+            line_end: 4,
+            column_end: 2,
+        };
+        index.sentences.as_mut().unwrap().layout.places[1] = Some(place);
+        save(&index, &path).unwrap();
+        let back = load(&path).unwrap();
+        assert_eq!(back.sentences.as_ref().unwrap().layout.places, [None, Some(place)]);
+        assert_eq!(back, index);
+        // Versions 4 and 5 hold no places: their table is the counts and ranges alone.
+        let layout = &index.sentences.as_ref().unwrap().layout;
+        let full = sentence_table(layout);
+        let short = &full[..full.len() - 16 * layout.len()];
+        let unplaced = read_sentence_table(short, &index.insights, 2, false).unwrap();
+        assert_eq!(
+            (unplaced.spans.clone(), unplaced.places.clone()),
+            (layout.spans.clone(), vec![None, None])
+        );
+        assert!(read_sentence_table(short, &index.insights, 2, true).is_none());
+        let mut partly = full.clone();
+        let at = full.len() - 16;
+        partly[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+        assert!(
+            read_sentence_table(&partly, &index.insights, 2, true).is_none(),
+            "a place partly 0 is damage"
+        );
         // Version 2 (f32, before sentence vectors): the same layout without the sentence section and header field.
         save(&sample(), &path).unwrap();
         let mut bytes = fs::read(&path).unwrap();
@@ -517,10 +617,10 @@ mod tests {
         // A sentence table whose ranges leave their text, or whose counts do not add up, is refused by name.
         let table = index.sentences.as_ref().unwrap();
         let mut bytes = sentence_table(&table.layout);
-        assert!(read_sentence_table(&bytes, &index.insights, 2).is_some());
-        assert!(read_sentence_table(&bytes, &index.insights, 3).is_none());
+        assert!(read_sentence_table(&bytes, &index.insights, 2, true).is_some());
+        assert!(read_sentence_table(&bytes, &index.insights, 3, true).is_none());
         bytes[12..16].copy_from_slice(&999u32.to_le_bytes());
-        assert!(read_sentence_table(&bytes, &index.insights, 2).is_none());
+        assert!(read_sentence_table(&bytes, &index.insights, 2, true).is_none());
         let mut broken = index.clone();
         broken.sentences.as_mut().unwrap().layout.spans[1] = 18..99;
         let err = save(&broken, &path).unwrap_err().to_string();
@@ -538,6 +638,13 @@ mod tests {
         let path = dir.path().join("sub/x.idx");
         save(&sample(), &path).unwrap();
         assert_eq!(load(&path).unwrap(), sample());
+        let mut dated = sample();
+        use crate::insight::dates::{DateSource, Day, DocumentDate};
+        let date = Day::parse_start("2024-05-01").unwrap();
+        let source = DateSource::FrontMatter;
+        dated.dates.insert("doc1.txt".into(), DocumentDate { date, source });
+        save(&dated, &path).unwrap();
+        assert_eq!(load(&path).unwrap(), dated, "dates are kept");
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left");
     }

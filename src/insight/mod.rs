@@ -3,11 +3,12 @@
 //! `split` turns a [`crate::document::Document`] into insights; everything downstream (embedding, index, analysis,
 //! report) carries the [`Insight`] so every output can say where a text came from.
 
+pub mod dates;
 pub mod split;
 
 use serde::{Deserialize, Serialize};
 
-pub use split::{sentence_spans, split_documents, Rule, SplitMode, SplitOptions};
+pub use split::{locate, sentence_spans, split_documents, Rule, SplitMode, SplitOptions, TextPosition};
 
 /// One insight: a text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,8 +15,11 @@
 mod blocks;
 mod boilerplate;
 mod jsonl;
+mod locate;
 mod sentences;
 
+pub(crate) use jsonl::record_dates;
+pub use locate::{locate, TextPosition};
 pub use sentences::sentence_spans;
 #[cfg(test)]
 mod tests;

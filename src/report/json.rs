@@ -109,6 +109,8 @@ pub struct SimilarJson<'a> {
     verdict: &'static str,
     claim_score: f64,
     background: f64,
+    statement_background: f64,
+    match_background: f64,
     said_before_min_score: f64,
     related_min_score: f64,
     best: Option<MatchJson<'a>>,
@@ -125,12 +127,17 @@ struct MatchJson<'a> {
     insight: InsightJson<'a>,
 }
 
-/// One sentence of an insight: its text, its byte range in the insight's text, and its cosine with the query.
+/// One sentence of an insight: its text, its byte range in the insight's text, its place in the document (first and
+/// last character's line and column; null when unknown), and its cosine with the query.
 #[derive(Serialize)]
 struct SentenceJson<'a> {
     text: &'a str,
     start: usize,
     end: usize,
+    line_start: Option<usize>,
+    column_start: Option<usize>,
+    line_end: Option<usize>,
+    column_end: Option<usize>,
     score: f64,
 }
 
@@ -145,11 +152,17 @@ struct SimilarHitJson<'a> {
 fn match_json<'a>(index: &'a Index, m: &Match) -> MatchJson<'a> {
     let i = m.hit.index;
     let matched_sentence = m.sentence.and_then(|(row, score)| {
-        let span = index.sentences.as_ref()?.layout.spans[row].clone();
+        let layout = &index.sentences.as_ref()?.layout;
+        let span = layout.spans[row].clone();
+        let place = layout.places[row];
         Some(SentenceJson {
             text: &index.insights[i].text[span.clone()],
             start: span.start,
             end: span.end,
+            line_start: place.map(|p| p.line_start),
+            column_start: place.map(|p| p.column_start),
+            line_end: place.map(|p| p.line_end),
+            column_end: place.map(|p| p.column_end),
             score: round(score),
         })
     });
@@ -174,7 +187,9 @@ pub fn similar<'a>(
         query_insight,
         verdict: result.verdict.name(),
         claim_score: round(result.claim_score),
-        background: round(result.background),
+        background: round(result.background.mean()),
+        statement_background: round(result.background.statement),
+        match_background: round(result.background.matched),
         said_before_min_score: round(opts.said_before),
         related_min_score: round(opts.related),
         best: result.verdict.best().map(|m| match_json(index, m)),
@@ -294,6 +309,8 @@ pub fn originality<'a>(index: &'a Index, docs: &'a [DocumentOriginality]) -> imp
     #[derive(Serialize)]
     struct DocJson<'a, R> {
         doc: &'a str,
+        date: Option<String>,
+        dated_by: Option<&'static str>,
         insights: usize,
         original: usize,
         original_share: f64,
@@ -307,6 +324,8 @@ pub fn originality<'a>(index: &'a Index, docs: &'a [DocumentOriginality]) -> imp
     }
     seq(docs.iter().map(move |d| DocJson {
         doc: &d.doc,
+        date: d.date.map(|x| x.date.to_string()),
+        dated_by: d.date.map(|x| x.source.name()),
         insights: d.insights,
         original: d.original,
         original_share: if d.insights == 0 {

@@ -13,7 +13,7 @@ use crate::analysis::neighbours::Link;
 use crate::analysis::topics::Topic;
 
 /// The version of the JSON output's schema; bumped when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything the main report shows, computed by the analysis stage.
 #[derive(Debug, Clone, Copy)]

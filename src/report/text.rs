@@ -6,7 +6,7 @@ use super::{Report, Style};
 use crate::analysis::documents::DocumentOriginality;
 use crate::analysis::duplicates::{DuplicateGroup, DuplicateKind};
 use crate::analysis::neighbours::Link;
-use crate::analysis::similar::{Similar, Verdict};
+use crate::analysis::similar::{Match, Similar, Verdict};
 use crate::analysis::topics::Topic;
 use crate::index::{Hit, Index};
 
@@ -16,6 +16,20 @@ fn score(style: &Style, s: f32) -> String {
 
 fn location(style: &Style, index: &Index, i: usize) -> String {
     style.dim(&index.insights[i].location())
+}
+
+/// `, sentence at LINE:COL-LINE:COL` when a match was made by a sentence whose place in its document is known.
+fn sentence_place(index: &Index, m: &Match) -> String {
+    let place = m
+        .sentence
+        .filter(|&(_, score)| score >= m.paragraph)
+        .and_then(|(row, _)| index.sentences.as_ref()?.layout.places[row]);
+    place.map_or(String::new(), |p| {
+        format!(
+            ", sentence at {}:{}-{}:{}",
+            p.line_start, p.column_start, p.line_end, p.column_end
+        )
+    })
 }
 
 /// The answer to `insights similar`.
@@ -28,11 +42,12 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
     match &result.verdict {
         Verdict::SaidBefore(m) => writeln!(
             out,
-            "{} claim score {} (match {}) with {}",
+            "{} claim score {} (match {}) with {}{}",
             style.yellow("Said before:"),
             score(style, result.claim_score),
             score(style, m.hit.score),
-            location(style, index, m.hit.index)
+            location(style, index, m.hit.index),
+            style.dim(&sentence_place(index, m))
         )?,
         Verdict::Related(m) | Verdict::New(Some(m)) => {
             let (label, what) = match result.verdict {
@@ -231,9 +246,12 @@ fn originality(out: &mut dyn Write, style: &Style, index: &Index, docs: &[Docume
         } else {
             100.0 * d.original as f64 / d.insights as f64
         };
+        let date = d.date.map_or(String::new(), |x| {
+            style.dim(&format!("  {} ({})", x.date, x.source.name()))
+        });
         writeln!(
             out,
-            "  {}  {} of {} insights original ({share:.0}%)",
+            "  {}{date}  {} of {} insights original ({share:.0}%)",
             style.bold(&d.doc),
             d.original,
             d.insights

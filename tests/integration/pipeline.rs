@@ -32,7 +32,7 @@ fn json_of(cmd: &mut Command) -> Value {
 #[test]
 fn duplicates_are_exactly_the_six_verbatim_groups() {
     let v = json_of(insights().arg("duplicates").arg(seeds()).args(["--json", "-q"]));
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     let groups = v["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 6, "{v:#}");
     assert!(groups.iter().all(|g| g["kind"] == "verbatim"), "{v:#}");
@@ -97,7 +97,7 @@ fn a_verbatim_seed_sentence_is_said_before_with_its_sentence_and_the_answer_is_r
     assert!(ok, "{stderr}");
     assert_eq!(ask().1, first, "two runs give the same bytes");
     let v: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["verdict"], "said-before", "{v:#}");
     let best = &v["best"];
     let matched = &best["matched_sentence"];
@@ -212,6 +212,85 @@ fn the_report_covers_topics_links_duplicates_and_documents() {
         stdout.contains("10 of 10 insights original (100%)"),
         "002 shares nothing verbatim:\n{stdout}"
     );
+}
+
+#[test]
+fn a_point_first_appeared_in_the_earliest_dated_document_and_its_sentence_is_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(seeds().join("000_050be5057ca1e8ea.txt")).unwrap();
+    // The same paragraphs in two files: the second in corpus order is dated earlier by its front matter.
+    std::fs::write(dir.path().join("2024-06-01-a.md"), &seed).unwrap();
+    std::fs::write(
+        dir.path().join("b.md"),
+        format!("---\ntitle: B\ndate: 2023-02-01\n---\n{seed}"),
+    )
+    .unwrap();
+    let report = |from: &str| {
+        json_of(
+            insights()
+                .arg("report")
+                .arg(dir.path())
+                .args(["--json", "-q", "--date-from", from]),
+        )
+    };
+    let v = report("auto");
+    let docs = v["documents"].as_array().unwrap();
+    let (a, b) = (&docs[0], &docs[1]);
+    assert!(a["doc"].as_str().unwrap().ends_with("2024-06-01-a.md"), "{v:#}");
+    assert_eq!(
+        (&a["date"], &a["dated_by"]),
+        (&Value::from("2024-06-01"), &Value::from("file-name"))
+    );
+    assert_eq!(
+        (&b["date"], &b["dated_by"]),
+        (&Value::from("2023-02-01"), &Value::from("front-matter"))
+    );
+    let firsts = |d: &Value| -> Vec<String> {
+        d["repeats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["first_appeared"]["doc"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        !firsts(a).is_empty() && firsts(a).iter().chain(&firsts(b)).all(|f| f.ends_with("b.md")),
+        "{v:#}"
+    );
+    // In corpus order, the first file is where each point first appeared.
+    let v = report("order");
+    let docs = v["documents"].as_array().unwrap();
+    assert_eq!(docs[0]["date"], Value::Null);
+    assert!(firsts(&docs[1]).iter().all(|f| f.ends_with("2024-06-01-a.md")), "{v:#}");
+
+    // A sentence of a paragraph hard-wrapped over two lines, a run of spaces inside, found with its lines and columns
+    // (the last character, the full stop, is column 70 of line 4).
+    let notes = dir.path().join("notes.txt");
+    let line4 = format!(
+        "  could run{}their desalination plants on it around the clock.",
+        " ".repeat(10)
+    );
+    std::fs::write(
+        &notes,
+        format!("Heading line here\n\nTidal power is steady and predictable, unlike wind. Coastal towns\n{line4}\n"),
+    )
+    .unwrap();
+    assert_eq!(line4.chars().count(), 70);
+    let v = json_of(
+        insights()
+            .args([
+                "similar",
+                "Coastal towns could run their desalination plants on it around the clock.",
+            ])
+            .arg(&notes)
+            .args(["--json", "-q"]),
+    );
+    let m = &v["best"]["matched_sentence"];
+    let place: Vec<u64> = ["line_start", "column_start", "line_end", "column_end"]
+        .iter()
+        .map(|k| m[k].as_u64().unwrap())
+        .collect();
+    assert_eq!(place, [3, 53, 4, 70], "{v:#}");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::document::{Document, ReadError};
+use crate::insight::dates::Day;
 use crate::insight::Insight;
 
 use super::clean;
@@ -67,6 +68,28 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
         });
     }
     Ok(())
+}
+
+/// The document each record names (its `doc`, default the file) and the record's `date` (`YYYY-MM-DD`, a time may
+/// follow), if it has one that reads as a date. Lines that are not records are passed over ([`split_jsonl`] reports
+/// them).
+pub(crate) fn record_dates(doc: &Document) -> Vec<(String, Option<Day>)> {
+    let mut out = Vec::new();
+    for line in doc.text.split('\n').filter(|l| !l.trim().is_empty()) {
+        let Ok(Value::Object(record)) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let name = match record.get("doc") {
+            Some(Value::String(name)) => name.clone(),
+            _ => doc.name.clone(),
+        };
+        let date = match record.get("date") {
+            Some(Value::String(date)) => Day::parse_start(date),
+            _ => None,
+        };
+        out.push((name, date));
+    }
+    out
 }
 
 /// A JSON value's kind, for messages.

@@ -22,6 +22,7 @@ fn doc(name: &str, format: DocFormat, text: &str) -> Document {
         name: name.to_string(),
         text: text.to_string(),
         format,
+        modified: None,
     }
 }
 

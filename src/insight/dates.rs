@@ -1,0 +1,389 @@
+//! When each document was written: the date that decides where a point first appeared.
+//!
+//! A document's date comes, by [`DateFrom::Auto`], from the first of: a `date:` in Markdown front matter, or the
+//! `date` field of a JSONL record; a date in the document's file name (`2024-05-01`, `2024_05_01`, `2024.05.01` or
+//! `20240501`, standing apart from other letters and digits); the file's modification time (its UTC day). A document
+//! with none of these is undated and ranks after the dated ones, in corpus order. Dates are days: two documents of
+//! the same day keep their corpus order.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::document::{DocFormat, Document};
+
+/// A calendar day (proleptic Gregorian, UTC), as days since 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(i32);
+
+impl Day {
+    /// The day of `year-month-day`, or `None` when there is no such day (month 13, 30 February, year before 1000 or
+    /// after 9999).
+    pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
+        if !(1000..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month)
+        {
+            return None;
+        }
+        // Days from civil (Howard Hinnant's algorithm): years counted from March, so the leap day ends a year.
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (month as i32 + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day as i32 - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some(Day(era * 146_097 + doe - 719_468))
+    }
+
+    /// The UTC day holding a moment (`None` before 1970 or past 9999).
+    pub fn of_time(time: SystemTime) -> Option<Day> {
+        let secs = time.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
+        let day = Day(i32::try_from(secs / 86_400).ok()?);
+        (day.ymd().0 <= 9999).then_some(day)
+    }
+
+    /// A day written `YYYY-MM-DD` at the start of `text` (a time may follow, as in `2024-05-01T09:30:00Z`).
+    pub fn parse_start(text: &str) -> Option<Day> {
+        let b = text.trim().as_bytes();
+        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' || b.get(10).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            let digits = &b[range];
+            digits
+                .iter()
+                .all(u8::is_ascii_digit)
+                .then(|| digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+        };
+        Day::from_ymd(number(0..4)? as i32, number(5..7)?, number(8..10)?)
+    }
+
+    /// The year, month and day.
+    pub fn ymd(self) -> (i32, u32, u32) {
+        let z = self.0 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = yoe + era * 400 + i32::from(month <= 2);
+        (year, month, day)
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = self.ymd();
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Day, D::Error> {
+        let text = String::deserialize(d)?;
+        Day::parse_start(&text)
+            .filter(|_| text.len() == 10)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a date (YYYY-MM-DD): {text:?}")))
+    }
+}
+
+/// Where a document's date was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateSource {
+    /// A `date:` line in Markdown front matter.
+    FrontMatter,
+    /// The `date` field of a JSONL record (the earliest, when a document has several records).
+    Field,
+    /// A date in the document's file name.
+    FileName,
+    /// The file's modification time.
+    Modified,
+}
+
+impl DateSource {
+    /// How the source is named in output: `front-matter`, `field`, `file-name` or `modified`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DateSource::FrontMatter => "front-matter",
+            DateSource::Field => "field",
+            DateSource::FileName => "file-name",
+            DateSource::Modified => "modified",
+        }
+    }
+}
+
+/// A document's date and where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentDate {
+    /// The day.
+    pub date: Day,
+    /// Where it was found.
+    pub source: DateSource,
+}
+
+/// Which dates to use. Default: [`DateFrom::Auto`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateFrom {
+    /// The document's own date (front matter or JSONL field), else its file name's, else its modification time.
+    #[default]
+    Auto,
+    /// Only the document's own date (front matter or JSONL field).
+    Content,
+    /// Only a date in the file name (for a JSONL record with a `doc` name, that name's, else the file's).
+    Name,
+    /// Only the file's modification time.
+    Modified,
+    /// No dates: documents rank in corpus order.
+    Order,
+}
+
+impl DateFrom {
+    fn allows(self, source: DateSource) -> bool {
+        match self {
+            DateFrom::Auto => true,
+            DateFrom::Content => matches!(source, DateSource::FrontMatter | DateSource::Field),
+            DateFrom::Name => source == DateSource::FileName,
+            DateFrom::Modified => source == DateSource::Modified,
+            DateFrom::Order => false,
+        }
+    }
+}
+
+/// The dates of documents, by document name (as in [`crate::Insight::doc`]); an undated document is absent.
+pub type DocumentDates = BTreeMap<String, DocumentDate>;
+
+/// The date of every document that has one, by `from`. A JSONL file's records name their own documents (`doc`,
+/// default the file) and may each carry a `date`; a document of several records takes the earliest.
+pub fn document_dates(docs: &[Document], from: DateFrom) -> DocumentDates {
+    let mut dates = DocumentDates::new();
+    for doc in docs {
+        let fallback = [
+            (DateSource::FileName, date_in_name(&doc.name)),
+            (DateSource::Modified, doc.modified.and_then(Day::of_time)),
+        ];
+        let first = |own: Option<(DateSource, Option<Day>)>, name: Option<Day>| {
+            let mut candidates = own.into_iter().collect::<Vec<_>>();
+            candidates.push((DateSource::FileName, name.or(fallback[0].1)));
+            candidates.push(fallback[1]);
+            candidates.into_iter().find_map(|(source, day)| {
+                day.filter(|_| from.allows(source))
+                    .map(|date| DocumentDate { date, source })
+            })
+        };
+        match doc.format {
+            DocFormat::Jsonl => {
+                let mut own: BTreeMap<String, Option<Day>> = BTreeMap::new();
+                for (name, day) in super::split::record_dates(doc) {
+                    let earliest = own.entry(name).or_insert(day);
+                    *earliest = match (*earliest, day) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                for (name, day) in own {
+                    let by_name = (name != doc.name).then(|| date_in_name(&name)).flatten();
+                    if let Some(date) = first(Some((DateSource::Field, day)), by_name) {
+                        dates.insert(name, date);
+                    }
+                }
+            }
+            DocFormat::Markdown | DocFormat::Text => {
+                let own = (doc.format == DocFormat::Markdown)
+                    .then(|| (DateSource::FrontMatter, front_matter_date(&doc.text)));
+                if let Some(date) = first(own, None) {
+                    dates.insert(doc.name.clone(), date);
+                }
+            }
+        }
+    }
+    dates
+}
+
+/// The `date:` of YAML front matter (a first line `---`, up to the next `---` or `...`), quoted or not.
+pub fn front_matter_date(text: &str) -> Option<Day> {
+    let mut lines = text.lines();
+    if lines.next()?.trim_end() != "---" {
+        return None;
+    }
+    for line in lines {
+        let line = line.trim_end();
+        if line == "---" || line == "..." {
+            return None;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if key.trim().eq_ignore_ascii_case("date") {
+            return Day::parse_start(value.trim().trim_matches(['"', '\'']));
+        }
+    }
+    None
+}
+
+/// The first date in the last component of a path: `YYYY-MM-DD`, `YYYY_MM_DD`, `YYYY.MM.DD` or `YYYYMMDD` with a
+/// year 1900-2099, neither preceded nor followed by a letter or digit.
+pub fn date_in_name(path: &str) -> Option<Day> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path).as_bytes();
+    let apart = |i: Option<&u8>| !i.is_some_and(u8::is_ascii_alphanumeric);
+    for start in 0..name.len() {
+        if start > 0 && !apart(name.get(start - 1)) {
+            continue;
+        }
+        for len in [10, 8] {
+            let Some(piece) = name.get(start..start + len) else {
+                continue;
+            };
+            if !apart(name.get(start + len)) || !matches!(&piece[..2], b"19" | b"20") {
+                continue;
+            }
+            let digits: Vec<u8> = if len == 10 {
+                let sep = piece[4];
+                if !matches!(sep, b'-' | b'_' | b'.') || piece[7] != sep {
+                    continue;
+                }
+                [&piece[..4], &piece[5..7], &piece[8..]].concat()
+            } else {
+                piece.to_vec()
+            };
+            if !digits.iter().all(u8::is_ascii_digit) {
+                continue;
+            }
+            let n = |r: std::ops::Range<usize>| digits[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+            if let Some(day) = Day::from_ymd(n(0..4) as i32, n(4..6), n(6..8)) {
+                return Some(day);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Day {
+        Day::parse_start(text).expect("a date")
+    }
+
+    #[test]
+    fn days_round_trip_through_the_calendar() {
+        assert_eq!(Day::from_ymd(1970, 1, 1), Some(Day(0)));
+        assert_eq!(Day::from_ymd(2000, 3, 1).map(|d| d.0), Some(11_017));
+        for n in [-500_000, -1, 0, 59, 60, 10_956, 19_782, 2_000_000] {
+            let (y, m, d) = Day(n).ymd();
+            if (1000..=9999).contains(&y) {
+                assert_eq!(Day::from_ymd(y, m, d), Some(Day(n)), "{n}");
+            }
+        }
+        assert_eq!(day("2024-02-29").to_string(), "2024-02-29");
+        assert_eq!(Day::from_ymd(2023, 2, 29), None);
+        assert_eq!(Day::from_ymd(1900, 2, 29), None);
+        assert_eq!(Day::from_ymd(2024, 13, 1), None);
+        assert_eq!(day("2024-05-01T09:30:00Z"), day("2024-05-01"));
+        assert_eq!(Day::parse_start("2024-05-011"), None);
+        assert_eq!(Day::parse_start("May 1, 2024"), None);
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(19_782 * 86_400 + 86_399);
+        assert_eq!(Day::of_time(t), Some(Day(19_782)));
+    }
+
+    #[test]
+    fn dates_in_file_names_stand_apart() {
+        assert_eq!(date_in_name("notes/2024-05-01-episode.md"), Some(day("2024-05-01")));
+        assert_eq!(date_in_name("digest_2023_12_31.txt"), Some(day("2023-12-31")));
+        assert_eq!(date_in_name("20240105 interview.txt"), Some(day("2024-01-05")));
+        assert_eq!(
+            date_in_name("2019/01/01/post.md"),
+            None,
+            "folders are not the file name"
+        );
+        assert_eq!(date_in_name("seeds/000_050be5057ca1e8ea.txt"), None);
+        assert_eq!(date_in_name("a20240501b.txt"), None, "inside a word");
+        assert_eq!(date_in_name("id-120240501.txt"), None, "inside a number");
+        assert_eq!(date_in_name("2024-02-30.txt"), None, "no such day");
+        assert_eq!(date_in_name("2024-05_01.txt"), None, "mixed separators");
+    }
+
+    #[test]
+    fn front_matter_gives_its_date() {
+        let text = "---\ntitle: x\nDate: \"2024-03-05\"\n---\nBody.";
+        assert_eq!(front_matter_date(text), Some(day("2024-03-05")));
+        assert_eq!(
+            front_matter_date("---\ntitle: x\n---\ndate: 2024-03-05\n"),
+            None,
+            "after the front matter"
+        );
+        assert_eq!(front_matter_date("date: 2024-03-05\n"), None, "no front matter");
+        assert_eq!(front_matter_date("---\ndate: soon\n---\n"), None);
+    }
+
+    fn doc(name: &str, text: &str, modified: Option<SystemTime>) -> Document {
+        Document {
+            name: name.into(),
+            text: text.into(),
+            format: DocFormat::from_path(std::path::Path::new(name)),
+            modified,
+        }
+    }
+
+    #[test]
+    fn each_document_takes_the_first_source_allowed() {
+        let mtime = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(19_000 * 86_400);
+        let docs = [
+            doc("a/2024-01-02-note.md", "---\ndate: 2023-06-07\n---\nText.", Some(mtime)),
+            doc("b/2024-01-02-note.md", "Text.", Some(mtime)),
+            doc("c.txt", "Text.", Some(mtime)),
+            doc("-", "Text.", None),
+            doc(
+                "d.jsonl",
+                "{\"text\": \"a\", \"doc\": \"x\", \"date\": \"2022-02-02\"}\n\
+                 {\"text\": \"b\", \"doc\": \"x\", \"date\": \"2021-01-01\"}\n\
+                 {\"text\": \"c\", \"doc\": \"2020-05-05 y\"}\n{\"text\": \"d\"}\n",
+                Some(mtime),
+            ),
+        ];
+        let got = |from| {
+            document_dates(&docs, from)
+                .into_iter()
+                .map(|(name, d)| format!("{name}={}:{}", d.date, d.source.name()))
+                .collect::<Vec<_>>()
+        };
+        let modified = Day(19_000).to_string();
+        assert_eq!(
+            got(DateFrom::Auto),
+            [
+                "2020-05-05 y=2020-05-05:file-name".to_string(),
+                "a/2024-01-02-note.md=2023-06-07:front-matter".into(),
+                "b/2024-01-02-note.md=2024-01-02:file-name".into(),
+                format!("c.txt={modified}:modified"),
+                format!("d.jsonl={modified}:modified"),
+                "x=2021-01-01:field".into(),
+            ]
+        );
+        assert_eq!(
+            got(DateFrom::Content),
+            ["a/2024-01-02-note.md=2023-06-07:front-matter", "x=2021-01-01:field"]
+        );
+        assert_eq!(got(DateFrom::Name).len(), 3);
+        assert_eq!(got(DateFrom::Modified).len(), 6, "all but standard input");
+        assert!(got(DateFrom::Order).is_empty());
+    }
+}
