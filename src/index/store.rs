@@ -4,14 +4,16 @@
 //! Layout (version 6 for f32 vectors, 7 for int8-precision ones), all integers little-endian:
 //! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes,
 //! sentences) · insights (`insights_bytes` bytes, binary records, see [`write_insight`]) · text hashes (count × 16
-//! bytes) · zero padding to a multiple of 64 bytes · vectors (count × dim f32) · then, with sentences: the sentence
+//! bytes) · each insight's document's date (count × (i32 days since 1970-01-01, `i32::MIN` when undated; u32 source,
+//! 1 front matter, 2 JSONL field, 3 file name, 4 modification time)) · zero padding to a multiple of 64 bytes ·
+//! vectors (count × dim f32) · then, with sentences: the sentence
 //! table (each insight's number of sentence rows, count × u32; each row's byte range in its insight's text,
 //! sentences × 2 × u32; each row's place in its document, first line, first column, last line, last column,
 //! sentences × 4 × u32, all 0 when unknown) · zero padding · sentence vectors (sentences × dim f32) · CRC-32 of
 //! everything before (u32).
 //!
-//! Versions 4 and 5 (before sentences' places were stored) are read too, their sentences unplaced; versions 2 and 3
-//! (before sentence vectors), with no sentences.
+//! Versions 4 and 5 (before documents' dates and sentences' places were stored) are read too, undated and their
+//! sentences unplaced; versions 2 and 3 (before sentence vectors), with no sentences either.
 //!
 //! Every size is checked against the file's length before anything is allocated, and the file is read section by
 //! section, so loading takes no more memory than the index itself. The CRC-32 (hardware-accelerated) catches
@@ -28,7 +30,7 @@ use super::{get_f32s, parse_hex_hash, put_f32s, Index, SentenceLayout, Sentences
 use super::{IndexError, IndexMeta};
 use crate::embed::model_files::hex;
 use crate::embed::Precision;
-use crate::insight::dates::DocumentDates;
+use crate::insight::dates::{DateSource, Day, DocumentDate, DocumentDates};
 use crate::insight::{Insight, TextPosition};
 use crate::mapped::{map_file, Words};
 use crate::vectors::Embeddings;
@@ -73,6 +75,15 @@ impl Generation {
         base + u32::from(precision == Precision::Int8)
     }
 
+    /// Bytes of the dates section per insight.
+    fn date_bytes(self) -> u64 {
+        if self == Generation::Current {
+            DATE_BYTES as u64
+        } else {
+            0
+        }
+    }
+
     /// Words (u32) of the sentence table per sentence row.
     fn row_words(self) -> u64 {
         if self == Generation::Current {
@@ -87,6 +98,10 @@ const PREFIX: usize = 12 + 4 + 8;
 const TRAILER: usize = 4;
 /// Bytes of one stored text hash.
 const HASH_BYTES: usize = 16;
+/// Bytes of one insight's stored date.
+const DATE_BYTES: usize = 8;
+/// The stored day of an undated insight.
+const UNDATED: i32 = i32::MIN;
 /// The largest header accepted (it holds only the model's description and counts).
 const MAX_HEADER: u64 = 1 << 20;
 
@@ -98,9 +113,6 @@ struct Header {
     /// Sentence rows stored after the vectors; absent in versions 2 and 3, and `None` for an index without them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sentences: Option<usize>,
-    /// The documents' dates, by name; absent before dates were kept, and when no document has one.
-    #[serde(default, skip_serializing_if = "DocumentDates::is_empty")]
-    dates: DocumentDates,
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> IndexError {
@@ -225,8 +237,8 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         count: index.len(),
         insights_bytes: insights.len() as u64,
         sentences: index.sentences.as_ref().map(Sentences::len),
-        dates: index.dates.clone(),
     };
+    let dates = date_section(index);
     let header = serde_json::to_vec(&header).map_err(|e| format_err(path, e.to_string()))?;
 
     write_atomically(path, |out| {
@@ -236,6 +248,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         out.put(&header)?;
         out.put(&insights)?;
         out.put(&hashes)?;
+        out.put(&dates)?;
         out.pad()?;
         let mut block = Vec::with_capacity(64 * 1024);
         for (n, section) in std::iter::once(index.vectors.as_flat())
@@ -428,7 +441,8 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     let sizes = (|| {
         let insights_end = (body_start as u64).checked_add(header.insights_bytes)?;
         let hashes_end = insights_end.checked_add((count as u64).checked_mul(HASH_BYTES as u64)?)?;
-        let vectors_start = hashes_end.checked_add(padding(hashes_end))?;
+        let dates_end = hashes_end.checked_add((count as u64).checked_mul(generation.date_bytes())?)?;
+        let vectors_start = dates_end.checked_add(padding(dates_end))?;
         let vectors = (count as u64).checked_mul(dim as u64)?.checked_mul(4)?;
         let vectors_end = vectors_start.checked_add(vectors)?;
         let table_bytes = match header.sentences {
@@ -451,6 +465,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         let offsets = [
             insights_end,
             hashes_end,
+            dates_end,
             vectors_start,
             vectors_end,
             table_end,
@@ -459,7 +474,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         .map(|x| x as usize);
         Some((offsets, end))
     })();
-    let [insights_end, hashes_end, vectors_start, vectors_end, table_end, sentences_start] = match sizes {
+    let [insights_end, hashes_end, dates_end, vectors_start, vectors_end, table_end, sentences_start] = match sizes {
         Some((offsets, end)) if dim > 0 && end == len => offsets,
         Some((_, end)) if dim > 0 && end > len => return Err(truncated(path)),
         _ => {
@@ -479,6 +494,8 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     }
     let insights = read_insights(&bytes[body_start..insights_end], count)
         .ok_or_else(|| format_err(path, "damaged insight records"))?;
+    let dates = read_dates(&bytes[hashes_end..dates_end], &insights)
+        .ok_or_else(|| format_err(path, "damaged document dates"))?;
     let section = |start: usize, rows: usize| -> Result<Embeddings, IndexError> {
         let floats = rows * dim;
         let data = match map {
@@ -514,8 +531,46 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         insights,
         vectors,
         sentences,
-        dates: header.dates,
+        dates,
     })
+}
+
+/// Each insight's document's date, as the dates section stores it.
+fn date_section(index: &Index) -> Vec<u8> {
+    let mut out = Vec::with_capacity(index.len() * DATE_BYTES);
+    for insight in &index.insights {
+        let (day, source) = match index.dates.get(&insight.doc) {
+            Some(d) => {
+                let code = DateSource::ALL
+                    .iter()
+                    .position(|&s| s == d.source)
+                    .map_or(0, |p| p as u32 + 1);
+                (d.date.days_since_epoch(), code)
+            }
+            None => (UNDATED, 0),
+        };
+        out.extend_from_slice(&day.to_le_bytes());
+        out.extend_from_slice(&source.to_le_bytes());
+    }
+    out
+}
+
+/// The documents' dates from the dates section; `None` when it is malformed (a day out of range, an unknown source).
+fn read_dates(bytes: &[u8], insights: &[Insight]) -> Option<DocumentDates> {
+    let mut dates = DocumentDates::new();
+    for (insight, b) in insights.iter().zip(bytes.chunks_exact(DATE_BYTES)) {
+        let day = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let code = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        if day == UNDATED && code == 0 {
+            continue;
+        }
+        let date = Day::from_days_since_epoch(day)?;
+        let source = *DateSource::ALL.get((code as usize).checked_sub(1)?)?;
+        if !dates.contains_key(&insight.doc) {
+            dates.insert(insight.doc.clone(), DocumentDate { date, source });
+        }
+    }
+    Some(dates)
 }
 
 #[cfg(test)]
@@ -639,12 +694,20 @@ mod tests {
         save(&sample(), &path).unwrap();
         assert_eq!(load(&path).unwrap(), sample());
         let mut dated = sample();
-        use crate::insight::dates::{DateSource, Day, DocumentDate};
         let date = Day::parse_start("2024-05-01").unwrap();
         let source = DateSource::FrontMatter;
         dated.dates.insert("doc1.txt".into(), DocumentDate { date, source });
         save(&dated, &path).unwrap();
         assert_eq!(load(&path).unwrap(), dated, "dates are kept");
+        let section = date_section(&dated);
+        assert_eq!(read_dates(&section, &dated.insights), Some(dated.dates.clone()));
+        let mut unknown = section.clone();
+        unknown[DATE_BYTES + 4] = 9;
+        assert_eq!(
+            read_dates(&unknown, &dated.insights),
+            None,
+            "an unknown source is damage"
+        );
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left");
     }

@@ -59,6 +59,17 @@ impl Day {
         Day::from_ymd(number(0..4)? as i32, number(5..7)?, number(8..10)?)
     }
 
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(self) -> i32 {
+        self.0
+    }
+
+    /// The day `days` after 1970-01-01, or `None` outside the years 1000 to 9999.
+    pub fn from_days_since_epoch(days: i32) -> Option<Day> {
+        let day = Day(days);
+        (days > -719_468 && (1000..=9999).contains(&day.ymd().0)).then_some(day)
+    }
+
     /// The year, month and day.
     pub fn ymd(self) -> (i32, u32, u32) {
         let z = self.0 + 719_468;
@@ -120,6 +131,14 @@ pub enum DateSource {
 }
 
 impl DateSource {
+    /// Every source, in the order of their codes (1, 2, 3, 4) in the index file.
+    pub const ALL: [DateSource; 4] = [
+        DateSource::FrontMatter,
+        DateSource::Field,
+        DateSource::FileName,
+        DateSource::Modified,
+    ];
+
     /// How the source is named in output: `front-matter`, `field`, `file-name` or `modified`.
     pub fn name(self) -> &'static str {
         match self {
@@ -176,19 +195,8 @@ pub type DocumentDates = BTreeMap<String, DocumentDate>;
 pub fn document_dates(docs: &[Document], from: DateFrom) -> DocumentDates {
     let mut dates = DocumentDates::new();
     for doc in docs {
-        let fallback = [
-            (DateSource::FileName, date_in_name(&doc.name)),
-            (DateSource::Modified, doc.modified.and_then(Day::of_time)),
-        ];
-        let first = |own: Option<(DateSource, Option<Day>)>, name: Option<Day>| {
-            let mut candidates = own.into_iter().collect::<Vec<_>>();
-            candidates.push((DateSource::FileName, name.or(fallback[0].1)));
-            candidates.push(fallback[1]);
-            candidates.into_iter().find_map(|(source, day)| {
-                day.filter(|_| from.allows(source))
-                    .map(|date| DocumentDate { date, source })
-            })
-        };
+        let in_file_name = date_in_name(&doc.name);
+        let modified = (DateSource::Modified, doc.modified.and_then(Day::of_time));
         match doc.format {
             DocFormat::Jsonl => {
                 let mut own: BTreeMap<String, Option<Day>> = BTreeMap::new();
@@ -201,21 +209,38 @@ pub fn document_dates(docs: &[Document], from: DateFrom) -> DocumentDates {
                 }
                 for (name, day) in own {
                     let by_name = (name != doc.name).then(|| date_in_name(&name)).flatten();
-                    if let Some(date) = first(Some((DateSource::Field, day)), by_name) {
+                    let candidates = [
+                        (DateSource::Field, day),
+                        (DateSource::FileName, by_name.or(in_file_name)),
+                        modified,
+                    ];
+                    if let Some(date) = pick(from, candidates) {
                         dates.insert(name, date);
                     }
                 }
             }
             DocFormat::Markdown | DocFormat::Text => {
-                let own = (doc.format == DocFormat::Markdown)
-                    .then(|| (DateSource::FrontMatter, front_matter_date(&doc.text)));
-                if let Some(date) = first(own, None) {
+                let front = (doc.format == DocFormat::Markdown).then(|| front_matter_date(&doc.text));
+                let candidates = [
+                    (DateSource::FrontMatter, front.flatten()),
+                    (DateSource::FileName, in_file_name),
+                    modified,
+                ];
+                if let Some(date) = pick(from, candidates) {
                     dates.insert(doc.name.clone(), date);
                 }
             }
         }
     }
     dates
+}
+
+/// The first of `candidates` (in order of preference) that has a day and that `from` allows.
+fn pick(from: DateFrom, candidates: [(DateSource, Option<Day>); 3]) -> Option<DocumentDate> {
+    candidates.into_iter().find_map(|(source, day)| {
+        day.filter(|_| from.allows(source))
+            .map(|date| DocumentDate { date, source })
+    })
 }
 
 /// The `date:` of YAML front matter (a first line `---`, up to the next `---` or `...`), quoted or not.
