@@ -105,6 +105,14 @@ pub enum ReadError {
         /// The 1-based line holding it.
         line: usize,
     },
+    /// A file the user named starts with a UTF-16 byte order mark but is not valid UTF-16.
+    #[error("{path}: not valid UTF-16 (first bad unit at byte offset {offset})")]
+    NotUtf16 {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first bad code unit (from the start of the file).
+        offset: usize,
+    },
     /// A file the user named is empty or holds only whitespace.
     #[error("{path}: empty file")]
     Empty {
@@ -196,11 +204,17 @@ fn read_folder(root: &Path, seen: &mut HashSet<PathBuf>, loaded: &mut Loaded) ->
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink()) {
+        let path = entry.path();
+        if entry.file_type().is_none_or(|t| t.is_dir()) || path.is_dir() {
             continue;
         }
-        let path = entry.path();
-        if path.is_dir() {
+        // Only regular files are opened: a FIFO, socket or device reached in a folder (itself or through a symlink)
+        // could block the walk for ever or never end.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            loaded.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason: "not a regular file (a FIFO, socket, device or broken link)".into(),
+            });
             continue;
         }
         found += 1;
@@ -276,6 +290,7 @@ enum Problem {
     Io(std::io::Error),
     Binary,
     NotUtf8 { offset: usize, line: usize },
+    NotUtf16 { offset: usize },
     Empty,
     TooLarge(u64),
 }
@@ -288,6 +303,7 @@ impl Problem {
             Problem::Io(source) => io_error(&path, source),
             Problem::Binary => ReadError::Binary { path },
             Problem::NotUtf8 { offset, line } => ReadError::NotUtf8 { path, offset, line },
+            Problem::NotUtf16 { offset } => ReadError::NotUtf16 { path, offset },
             Problem::Empty => ReadError::Empty { path },
             Problem::TooLarge(size) => ReadError::TooLarge {
                 path,
@@ -305,6 +321,7 @@ impl Problem {
             Problem::NotUtf8 { offset, line } => {
                 format!("not valid UTF-8 (first bad byte at offset {offset}, line {line})")
             }
+            Problem::NotUtf16 { offset } => format!("not valid UTF-16 (first bad unit at byte offset {offset})"),
             Problem::Empty => "empty file".into(),
             Problem::TooLarge(size) => format!(
                 "file too large ({size} bytes; the limit is {} MiB)",
@@ -353,8 +370,12 @@ fn read_limited(reader: impl Read, size_hint: Option<u64>) -> Result<Vec<u8>, Pr
     Ok(bytes)
 }
 
-/// Checks that bytes are non-empty UTF-8 text, strips a byte order mark and turns CRLF into LF.
+/// Checks that bytes are non-empty UTF-8 text (or UTF-16 opening with its byte order mark), strips a byte order mark
+/// and turns CRLF into LF.
 fn decode(mut bytes: Vec<u8>) -> Result<String, Problem> {
+    if let Some(text) = decode_utf16(&bytes) {
+        return finish(text?);
+    }
     if bytes[..bytes.len().min(BINARY_PROBE_BYTES)].contains(&0) {
         return Err(Problem::Binary);
     }
@@ -366,6 +387,46 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, Problem> {
         let line = 1 + e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
         Problem::NotUtf8 { offset, line }
     })?;
+    finish(text)
+}
+
+/// UTF-16 text that opens with a byte order mark (`FF FE` little-endian, `FE FF` big-endian), decoded; `None` when
+/// `bytes` open with neither.
+fn decode_utf16(bytes: &[u8]) -> Option<Result<String, Problem>> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let body = &bytes[2..];
+    if body.len() % 2 == 1 {
+        return Some(Err(Problem::NotUtf16 {
+            offset: bytes.len() - 1,
+        }));
+    }
+    let units = body.chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut at = 2;
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(c) => {
+                at += 2 * c.len_utf16();
+                text.push(c);
+            }
+            Err(_) => return Some(Err(Problem::NotUtf16 { offset: at })),
+        }
+    }
+    Some(Ok(text))
+}
+
+/// Refuses empty text and turns CRLF into LF.
+fn finish(text: String) -> Result<String, Problem> {
     if text.trim().is_empty() {
         return Err(Problem::Empty);
     }
@@ -564,5 +625,69 @@ mod tests {
             ]
         );
         assert!(loaded.skipped.is_empty());
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read_and_bad_utf16_is_named() {
+        let text = "Café au lait, twice.\r\nA second line.";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let dir = fixture(&[("le.txt", &le), ("be.txt", &be)]);
+        for name in ["le.txt", "be.txt"] {
+            let loaded = read_inputs(&[dir.path().join(name)]).expect("UTF-16 reads");
+            assert_eq!(loaded.documents[0].text, "Café au lait, twice.\nA second line.");
+        }
+        let mut lone = le.clone();
+        lone.extend_from_slice(&0xD800u16.to_le_bytes());
+        lone.extend_from_slice(b"a\0");
+        assert!(matches!(decode(lone.clone()), Err(Problem::NotUtf16 { offset }) if offset == le.len()));
+        assert!(
+            matches!(decode(le[..le.len() - 1].to_vec()), Err(Problem::NotUtf16 { .. })),
+            "odd length"
+        );
+        let err = Problem::NotUtf16 { offset: 4 }
+            .into_error(Path::new("x.txt"))
+            .to_string();
+        assert_eq!(err, "x.txt: not valid UTF-16 (first bad unit at byte offset 4)");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_a_folder_or_behind_a_symlink_is_skipped_not_opened() {
+        let dir = fixture(&[("a.txt", b"Alpha text.")]);
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        std::os::unix::fs::symlink(&fifo, dir.path().join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("broken.txt")).unwrap();
+        // Opening the FIFO would block for ever: the walk runs in a thread and must answer within seconds.
+        let root = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(read_inputs(&[root])));
+        let loaded = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the walk does not hang")
+            .expect("the folder reads");
+        assert_eq!(loaded.documents.len(), 1);
+        let mut skipped: Vec<String> = loaded
+            .skipped
+            .iter()
+            .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        skipped.sort();
+        assert_eq!(skipped, ["broken.txt", "link.txt", "pipe"]);
+        assert!(loaded
+            .skipped
+            .iter()
+            .all(|s| s.reason.starts_with("not a regular file")));
     }
 }

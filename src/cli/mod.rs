@@ -154,11 +154,15 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// A closed pipe downstream (`insights ... | head`) ends the program quietly.
+/// A closed pipe downstream (`insights ... | head`) ends the program quietly, whether plain text or JSON (whose
+/// writer wraps the I/O error in its own) was being written.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == broken
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
     })
 }

@@ -119,3 +119,37 @@ fn an_index_from_another_model_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_closed_pipe_downstream_ends_every_command_quietly() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let seeds = seeds.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let texts = tmp.path().join("texts.txt");
+    std::fs::write(&texts, "one text to embed\nand another one\n").unwrap();
+    let cases: [Vec<&str>; 7] = [
+        vec!["neighbors", seeds, "--json"],
+        vec!["clusters", seeds, "--json"],
+        vec!["duplicates", seeds, "--json"],
+        vec!["report", seeds, "--json"],
+        vec!["report", seeds],
+        vec!["similar", "sovereign AI", seeds, "--json"],
+        vec!["embed", texts.to_str().unwrap()],
+    ];
+    crate::common::default_model();
+    for args in cases {
+        // The reading end is closed before the command writes anything, so its first write meets a broken pipe.
+        let mut child = insights()
+            .args(&args)
+            .arg("-q")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
