@@ -14,6 +14,7 @@ use insights::report::{json, text, Report};
 use super::approximate::Searches;
 use super::corpus::CorpusArgs;
 use super::output::emit;
+use super::values;
 
 /// Neighbours looked at per insight when finding duplicates and links.
 const CANDIDATES: usize = 10;
@@ -86,7 +87,7 @@ pub struct NeighborsArgs {
     #[arg(short = 'k', long = "top", default_value_t = 3, value_name = "K")]
     pub k: usize,
     /// Show only neighbours scoring at least this (cosine similarity).
-    #[arg(long, default_value_t = 0.6, value_name = "SCORE", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.6, value_name = "SCORE", allow_negative_numbers = true, value_parser = values::cosine)]
     pub min_score: f32,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -99,12 +100,12 @@ pub struct DuplicatesArgs {
     #[command(flatten)]
     pub corpus: CorpusArgs,
     /// Cosine from which two insights of different documents are a paraphrase whatever else holds.
-    #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_score, value_name = "SCORE")]
+    #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_score, value_name = "SCORE", value_parser = values::cosine)]
     pub paraphrase_min_score: f32,
     /// Below that cosine, mutual best matches across documents are a paraphrase when their cosine over the mean of
     /// both sides' 4 closest distinct texts in other documents reaches this margin (and the cosine reaches 0.68).
     /// A large value (e.g. 9) turns this test off.
-    #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_margin, value_name = "MARGIN")]
+    #[arg(long, default_value_t = DuplicateOptions::default().paraphrase_min_margin, value_name = "MARGIN", value_parser = values::ratio)]
     pub paraphrase_min_margin: f32,
     /// Print JSON instead of text.
     #[arg(long)]

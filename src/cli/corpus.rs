@@ -170,6 +170,13 @@ impl CorpusArgs {
             });
         }
         let path = self.index.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX));
+        if path.is_dir() {
+            bail!(
+                "{} is a folder, not an index file: to analyse its documents pass it as PATHS (without --index), or \
+                 give the file `insights index` wrote",
+                path.display()
+            );
+        }
         if !path.exists() {
             bail!(
                 "no documents given and no index at {}: pass PATHS (files or folders), or make an index first with \

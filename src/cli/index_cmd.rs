@@ -64,6 +64,13 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     if args.ann == AnnChoice::Off && args.ann_vectors.is_some() {
         bail!("--ann-vectors sets up the approximate index, which --ann off removes: leave out one of them");
     }
+    if args.index.is_dir() {
+        bail!(
+            "{} is a folder: --index names the index file to write (for example {})",
+            args.index.display(),
+            args.index.join(DEFAULT_INDEX).display()
+        );
+    }
     // Only a missing file or a damaged index is replaced; anything else at that path is left alone.
     let previous = match store::load(&args.index) {
         Ok(index) => Some(index),
@@ -76,6 +83,11 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         }
         Err(IndexError::NotAnIndex { .. }) => bail!(
             "{} exists and is not an insights index; refusing to overwrite it (choose another file with --index)",
+            args.index.display()
+        ),
+        Err(IndexError::NewerFormat { version, .. }) => bail!(
+            "{} was written by a newer insights (index format {version}); refusing to replace it (use that insights, \
+             or choose another file with --index)",
             args.index.display()
         ),
         Err(e) => return Err(e.into()),

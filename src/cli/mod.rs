@@ -9,6 +9,7 @@ mod models_cmd;
 mod output;
 mod progress;
 mod similar_cmd;
+mod values;
 
 use std::io::Write;
 use std::process::ExitCode;

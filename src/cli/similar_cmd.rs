@@ -14,6 +14,7 @@ use insights::report::{json as report_json, text};
 use super::approximate::Searches;
 use super::corpus::CorpusArgs;
 use super::output::emit;
+use super::values;
 
 /// Examples shown under `insights similar --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -40,14 +41,14 @@ pub struct SimilarArgs {
     #[arg(short = 'k', long = "top", default_value_t = 5, value_name = "K")]
     pub k: usize,
     /// Show only insights scoring at least this (cosine similarity, -1 to 1).
-    #[arg(long, default_value_t = 0.3, value_name = "SCORE", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.3, value_name = "SCORE", allow_negative_numbers = true, value_parser = values::cosine)]
     pub min_score: f32,
     /// The claim score from which a statement counts as said before (best match score plus its margin over the
     /// mean of the statement's 5 best distinct matches).
-    #[arg(long, default_value_t = SAID_BEFORE_MIN_SCORE, value_name = "SCORE")]
+    #[arg(long, default_value_t = SAID_BEFORE_MIN_SCORE, value_name = "SCORE", value_parser = values::claim_score)]
     pub said_before: f32,
     /// The match score from which a statement not said before is related (on the same subject).
-    #[arg(long, default_value_t = RELATED_MIN_SCORE, value_name = "SCORE")]
+    #[arg(long, default_value_t = RELATED_MIN_SCORE, value_name = "SCORE", value_parser = values::cosine)]
     pub related: f32,
     #[command(flatten)]
     pub corpus: CorpusArgs,

@@ -70,6 +70,17 @@ pub enum IndexError {
         /// What is wrong with it.
         message: String,
     },
+    /// The file is an insights index of a format version newer than this build reads (written by a newer
+    /// `insights`).
+    #[error("{path}: index format version {version}, newer than this build reads (versions 2 to {newest}); use the insights that wrote it, or rebuild it with `insights index` into another file")]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        version: u32,
+        /// The newest version this build reads.
+        newest: u32,
+    },
     /// The index was made with another model than the one in use.
     #[error("{path}: made with model {index_model} (dim {index_dim}), not {model} (dim {dim}); re-index with `insights index ... --model {model}`, or pass --model {index_model}")]
     ModelMismatch {

@@ -409,6 +409,13 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     }
     let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
     let Some(generation) = Generation::of(version) else {
+        if version > INT8_FORMAT_VERSION {
+            return Err(IndexError::NewerFormat {
+                path: path.to_path_buf(),
+                version,
+                newest: INT8_FORMAT_VERSION,
+            });
+        }
         return Err(format_err(
             path,
             format!(
@@ -731,7 +738,13 @@ mod tests {
         check(b"", "not an insights index");
         let mut future = bytes.clone();
         future[12] = 9;
-        check(&future, "format version 9");
+        let err = decode(&path, &future, None).unwrap_err();
+        assert!(matches!(err, IndexError::NewerFormat { version: 9, .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x.idx: index format version 9, newer than this build reads"),
+            "{err}"
+        );
         // Format 3 is for int8 vectors only: an f32 index marked 3 is refused, not misread.
         let mut three = bytes.clone();
         three[12] = 3;

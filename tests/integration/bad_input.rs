@@ -81,6 +81,29 @@ fn bad_index_files_are_named_and_never_overwritten() {
         std::fs::read_to_string(d.join("notes.txt")).unwrap(),
         "my precious notes, not an index at all.\n"
     );
+    // An index of a newer format is refused by name and left as it was; a folder is never taken for an index.
+    let mut newer = good.clone();
+    newer[12] = 9;
+    std::fs::write(d.join("newer.idx"), &newer).unwrap();
+    let stderr = fails(d, &["index", seeds.to_str().unwrap(), "-i", "newer.idx", "-q"]);
+    assert!(
+        stderr.contains("newer.idx was written by a newer insights (index format 9); refusing to replace it"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(d.join("newer.idx")).unwrap(), newer);
+    let stderr = fails(d, &["clusters", "-i", "newer.idx"]);
+    assert!(
+        stderr.contains("newer.idx: index format version 9, newer than this build reads"),
+        "{stderr}"
+    );
+    std::fs::create_dir(d.join("folder")).unwrap();
+    let stderr = fails(d, &["similar", "a claim", "-i", "folder"]);
+    assert!(stderr.contains("folder is a folder, not an index file"), "{stderr}");
+    let stderr = fails(d, &["index", seeds.to_str().unwrap(), "-i", "folder", "-q"]);
+    assert!(
+        stderr.contains("folder is a folder: --index names the index file to write"),
+        "{stderr}"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(d)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -151,5 +174,39 @@ fn a_closed_pipe_downstream_ends_every_command_quietly() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn scores_that_are_not_numbers_in_range_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let seeds = seeds.to_str().unwrap();
+    for (args, message) in [
+        (
+            vec!["neighbors", seeds, "--min-score", "nan"],
+            "\"nan\" is not a finite number",
+        ),
+        (
+            vec!["similar", "x", seeds, "--min-score", "2"],
+            "2 is not a cosine similarity",
+        ),
+        (
+            vec!["similar", "x", seeds, "--said-before", "inf"],
+            "\"inf\" is not a finite number",
+        ),
+        (
+            vec!["similar", "x", seeds, "--related", "1.5"],
+            "1.5 is not a cosine similarity",
+        ),
+        (
+            vec!["duplicates", seeds, "--paraphrase-min-margin", "0"],
+            "0 is not a ratio margin",
+        ),
+    ] {
+        let (ok, stdout, stderr) = run(insights().current_dir(d).args(&args));
+        assert!(!ok && stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }

@@ -1,0 +1,62 @@
+//! Parsers for numeric flags whose range is known: a NaN, an infinity or a cosine of 2 is refused at the command line
+//! with the range in the message, instead of silently matching nothing (or everything).
+
+/// A number, refusing NaN and the infinities.
+fn finite(text: &str) -> Result<f32, String> {
+    let x: f32 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("{text:?} is not a finite number"))
+    }
+}
+
+/// A cosine similarity threshold: from -1 to 1.
+pub fn cosine(text: &str) -> Result<f32, String> {
+    let x = finite(text)?;
+    if (-1.0..=1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not a cosine similarity (they lie from -1 to 1)"))
+    }
+}
+
+/// A claim-score threshold: from -3 to 3 (a claim score, `m + (m - background)`, lies there).
+pub fn claim_score(text: &str) -> Result<f32, String> {
+    let x = finite(text)?;
+    if (-3.0..=3.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not a claim score (they lie from -3 to 3)"))
+    }
+}
+
+/// A ratio margin: a positive number.
+pub fn ratio(text: &str) -> Result<f32, String> {
+    let x = finite(text)?;
+    if x > 0.0 {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not a ratio margin (it must be above 0)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_out_of_range_are_refused_with_the_range() {
+        assert_eq!(cosine("0.6"), Ok(0.6));
+        assert_eq!(cosine("-1"), Ok(-1.0));
+        for bad in ["nan", "inf", "-inf", "2", "-1.5", "x", ""] {
+            assert!(cosine(bad).is_err(), "{bad}");
+        }
+        assert!(cosine("2").unwrap_err().contains("from -1 to 1"));
+        assert_eq!(claim_score("1.2"), Ok(1.2));
+        assert!(claim_score("nan").unwrap_err().contains("not a finite number"));
+        assert!(claim_score("4").is_err());
+        assert_eq!(ratio("1.06"), Ok(1.06));
+        assert!(ratio("0").is_err() && ratio("inf").is_err());
+    }
+}
