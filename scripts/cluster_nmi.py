@@ -3,7 +3,7 @@
 
 Runs the tool twice on CORPUS.jsonl (lines {"id", "label", "text", ...}):
 
-    insights clusters CORPUS.jsonl --k K --json     (fixed number of clusters)
+    insights clusters CORPUS.jsonl --topics K --json     (fixed number of clusters)
     insights clusters CORPUS.jsonl --json           (automatic number)
 
 reads the JSON it prints on stdout
@@ -321,7 +321,7 @@ examples:
     cmd = tool_command(args.insights)
     if args.save_json:
         os.makedirs(args.save_json, exist_ok=True)
-    runs = [("--k %d" % args.k, ["--k", str(args.k)], "k%d.json" % args.k),
+    runs = [("--topics %d" % args.k, ["--topics", str(args.k)], "k%d.json" % args.k),
             ("automatic k", [], "auto.json")]
     for name, extra, fname in runs:
         if args.sample:

@@ -23,9 +23,9 @@ const CANDIDATE_MIN_SCORE: f32 = 0.5;
 
 /// Examples shown under `insights clusters --help`.
 pub const CLUSTERS_EXAMPLES: &str = "Examples:
-  insights clusters seeds/                 topics, number chosen automatically
-  insights clusters seeds/ --k 3 --json    exactly three topics, as JSON
-  insights clusters -i work.idx            topics of a saved index (no model needed)
+  insights clusters seeds/                      topics, number chosen automatically
+  insights clusters seeds/ --topics 3 --json    exactly three topics, as JSON
+  insights clusters -i work.idx                 topics of a saved index (no model needed)
 
 The automatic number of topics: the corpus is over-clustered by spherical k-means, the fine clusters are merged \
 pairwise by Ward's criterion, and the level with the best mean silhouette on a sample wins (see the README).";
@@ -57,9 +57,9 @@ pub const REPORT_EXAMPLES: &str = "Examples:
 pub struct ClustersArgs {
     #[command(flatten)]
     pub corpus: CorpusArgs,
-    /// The number of topics (default: chosen automatically).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub k: Option<u32>,
+    /// The number of topics (default: chosen automatically). `--k N`, its former name, is still accepted.
+    #[arg(long, alias = "k", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub topics: Option<u32>,
     /// Keywords shown per topic.
     #[arg(long, default_value_t = 6, value_name = "N")]
     pub keywords: usize,
@@ -117,9 +117,9 @@ pub struct DuplicatesArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub corpus: CorpusArgs,
-    /// The number of topics (default: chosen automatically).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub k: Option<u32>,
+    /// The number of topics (default: chosen automatically). `--k N`, its former name, is still accepted.
+    #[arg(long, alias = "k", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub topics: Option<u32>,
     /// Cross-document links shown.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub links: usize,
@@ -135,10 +135,10 @@ fn clustered(index: &Index, opts: &ClusterOptions, keywords: usize) -> (Vec<Topi
     (topics, unclustered, if opts.k.is_some() { "fixed" } else { "auto" })
 }
 
-/// Clustering settings with `--k` given or not.
-fn with_k(k: Option<u32>) -> ClusterOptions {
+/// Clustering settings with `--topics` given or not.
+fn with_topics(topics: Option<u32>) -> ClusterOptions {
     ClusterOptions {
-        k: k.map(|k| k as usize),
+        k: topics.map(|k| k as usize),
         ..ClusterOptions::default()
     }
 }
@@ -152,7 +152,7 @@ pub fn clusters(args: &ClustersArgs) -> Result<()> {
         &ClusterOptions {
             seed: args.seed,
             fit_sample: args.sample,
-            ..with_k(args.k)
+            ..with_topics(args.topics)
         },
         args.keywords,
     );
@@ -200,7 +200,7 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
 pub fn report(args: &ReportArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::All)?;
     let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(index, &with_k(args.k), 6);
+    let (topics, unclustered, k_choice) = clustered(index, &with_topics(args.topics), 6);
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let opts = DuplicateOptions {
         neighbours_min_score: CANDIDATE_MIN_SCORE,

@@ -3,6 +3,7 @@
 mod analyse_cmd;
 mod approximate;
 mod corpus;
+mod docs_cmd;
 mod embed_cmd;
 mod index_cmd;
 mod models_cmd;
@@ -56,6 +57,12 @@ enum Command {
     /// List known and present models, or fetch one for offline use.
     #[command(after_help = models_cmd::EXAMPLES)]
     Models(models_cmd::ModelsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = docs_cmd::COMPLETIONS_EXAMPLES)]
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the manual page (roff), of insights or of one of its commands.
+    #[command(after_help = docs_cmd::MAN_EXAMPLES)]
+    Man(docs_cmd::ManArgs),
 }
 
 /// Shown under `insights --help`.
@@ -129,6 +136,8 @@ pub fn main() -> ExitCode {
         Command::Similar(args) => similar_cmd::run(&args),
         Command::Embed(args) => embed_cmd::run(&args),
         Command::Models(args) => models_cmd::run(&args),
+        Command::Completions(args) => docs_cmd::completions(&args),
+        Command::Man(args) => docs_cmd::man(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@ mod approximate;
 mod bad_input;
 mod cli_embed;
 mod common;
+mod docs;
 mod embed_reference;
 mod int8;
 mod model_loading;

@@ -50,8 +50,16 @@ fn four_sections_come_out_as_four_topics() {
     let (ok, stdout, stderr) = run(insights()
         .arg("clusters")
         .arg(fixture())
-        .args(["--k", "4", "--json", "-q"]));
+        .args(["--topics", "4", "--json", "-q"]));
     assert!(ok, "{stderr}");
+    let (_, former, _) = run(insights()
+        .arg("clusters")
+        .arg(fixture())
+        .args(["--k", "4", "--json", "-q"]));
+    assert_eq!(
+        former, stdout,
+        "--k, the former name of --topics, gives the same answer"
+    );
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["k"], 4);
     let score = nmi_against_labels(&v);

@@ -1,0 +1,55 @@
+//! The command line's own description: shell completions and man pages, as a shell and `man` take them.
+
+use std::process::Command;
+
+use crate::cli_embed::insights;
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("binary runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn completions_name_every_command_and_parse_in_bash() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = stdout_of(insights().args(["completions", shell]));
+        for word in ["report", "similar", "duplicates", "date-from", "topics"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("insights.bash");
+    std::fs::write(&path, stdout_of(insights().args(["completions", "bash"]))).unwrap();
+    let checked = Command::new("bash").arg("-n").arg(&path).status().expect("bash runs");
+    assert!(checked.success(), "the bash script does not parse");
+}
+
+#[test]
+fn man_pages_cover_insights_and_each_command() {
+    let page = stdout_of(insights().arg("man"));
+    assert!(page.contains(".TH insights 1"), "{page}");
+    for command in [
+        "report",
+        "index",
+        "clusters",
+        "neighbors",
+        "duplicates",
+        "similar",
+        "embed",
+        "models",
+    ] {
+        assert!(page.contains(command), "the page lists {command}");
+        let sub = stdout_of(insights().args(["man", command]));
+        assert!(sub.contains(&format!(".TH insights-{command} 1")), "{sub}");
+    }
+    let similar = stdout_of(insights().args(["man", "similar"]));
+    assert!(similar.contains("said\\-before"), "options are described");
+    let out = insights().args(["man", "nosuch"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no command \"nosuch\"; the commands are report, index"),
+        "{stderr}"
+    );
+}
