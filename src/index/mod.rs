@@ -270,14 +270,15 @@ impl Index {
     /// stay unplaced: its text is not the file's characters.
     pub fn record_provenance(&mut self, documents: &[Document], dates: DateFrom) {
         self.dates = document_dates(documents, dates);
-        let texts: HashMap<&str, &str> = documents
+        // Each document's lines, split once.
+        let lines: HashMap<&str, Vec<&str>> = documents
             .iter()
             .filter(|d| d.format != DocFormat::Jsonl)
-            .map(|d| (d.name.as_str(), d.text.as_str()))
+            .map(|d| (d.name.as_str(), d.text.split('\n').collect()))
             .collect();
         if let Some(s) = &mut self.sentences {
             s.layout.place(&self.insights, |i| match i.file {
-                None => texts.get(i.doc.as_str()).copied(),
+                None => lines.get(i.doc.as_str()).map(Vec::as_slice),
                 Some(_) => None,
             });
         }

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use super::text_hash;
-use crate::insight::{locate, sentence_spans, Insight, TextPosition};
+use crate::insight::{sentence_spans, Insight, Locator, TextPosition};
 use crate::vectors::Embeddings;
 
 /// Where each insight's sentences lie: rows per insight and each row's byte range, without vectors.
@@ -43,17 +43,20 @@ impl SentenceLayout {
         SentenceLayout { first, spans, places }
     }
 
-    /// Finds each row's place in its document: `text_of` gives the text of the document an insight was split from
-    /// (`None` for one whose characters are not the file's, such as a JSONL record).
-    pub fn place<'a>(&mut self, insights: &[Insight], text_of: impl Fn(&Insight) -> Option<&'a str>) {
+    /// Finds each row's place in its document: `lines_of` gives the lines of the document an insight was split
+    /// from (`None` for one whose characters are not the file's, such as a JSONL record). Each insight is lined up
+    /// with its lines once, however many rows it has.
+    pub fn place<'a>(&mut self, insights: &[Insight], lines_of: impl Fn(&Insight) -> Option<&'a [&'a str]>) {
         for (i, insight) in insights.iter().enumerate() {
             let rows = self.rows_of(i);
             if rows.is_empty() {
                 continue;
             }
-            let Some(text) = text_of(insight) else { continue };
+            let Some(locator) = lines_of(insight).and_then(|lines| Locator::new(lines, insight)) else {
+                continue;
+            };
             for row in rows {
-                self.places[row] = locate(text, insight, self.spans[row].clone());
+                self.places[row] = locator.place(self.spans[row].clone());
             }
         }
     }
@@ -157,9 +160,11 @@ mod tests {
         assert_eq!((0..3).map(|r| layout.owner_of(r)).collect::<Vec<_>>(), vec![1, 1, 1]);
         assert_eq!((layout.rows_of(1), layout.rows_of(2)), (0..3, 3..3));
         let mut placed = layout.clone();
-        placed.place(&insights, |i| {
-            (i.doc == "a").then_some("One sentence only here.\nFirst point made. Second point follows! A third?")
-        });
+        let lines = [
+            "One sentence only here.",
+            "First point made. Second point follows! A third?",
+        ];
+        placed.place(&insights, |i| (i.doc == "a").then_some(&lines[..]));
         let at = |row: usize| placed.places[row].map(|p| (p.line_start, p.column_start, p.line_end, p.column_end));
         assert_eq!(
             (at(0), at(1), at(2)),

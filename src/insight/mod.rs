@@ -8,7 +8,7 @@ pub mod split;
 
 use serde::{Deserialize, Serialize};
 
-pub use split::{locate, sentence_spans, split_documents, Rule, SplitMode, SplitOptions, TextPosition};
+pub use split::{sentence_spans, split_documents, Locator, Rule, SplitMode, SplitOptions, TextPosition};
 
 /// One insight: a text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

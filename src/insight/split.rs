@@ -19,7 +19,7 @@ mod locate;
 mod sentences;
 
 pub(crate) use jsonl::record_dates;
-pub use locate::{locate, TextPosition};
+pub use locate::{Locator, TextPosition};
 pub use sentences::sentence_spans;
 #[cfg(test)]
 mod tests;

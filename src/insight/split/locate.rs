@@ -22,18 +22,12 @@ pub struct TextPosition {
     pub column_end: usize,
 }
 
-/// One word of a document line: the line's number and text, and the word's byte range in it.
+/// One word of a document line: the line's number, the word's text, and the column of its first character.
 struct SourceWord<'a> {
     line: usize,
-    line_text: &'a str,
-    range: Range<usize>,
+    text: &'a str,
+    column: usize,
     first_in_line: bool,
-}
-
-impl SourceWord<'_> {
-    fn text(&self) -> &str {
-        &self.line_text[self.range.clone()]
-    }
 }
 
 /// The words of a text with their byte ranges.
@@ -56,47 +50,76 @@ fn words(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Where bytes `range` of `insight`'s text lie in `doc_text`, the text of the document it was split from; `None` when
-/// the range is empty or the text cannot be aligned with the insight's lines (a document changed since, or a JSONL
-/// record, whose text is not the file's characters).
-pub fn locate(doc_text: &str, insight: &Insight, range: Range<usize>) -> Option<TextPosition> {
-    if range.is_empty() || range.end > insight.text.len() || insight.line_start == 0 {
-        return None;
-    }
-    let mut source = Vec::new();
-    let lines = doc_text.split('\n').enumerate().skip(insight.line_start - 1);
-    for (n, line) in lines.take(insight.line_end + 1 - insight.line_start) {
-        for (w, r) in words(line).into_iter().enumerate() {
-            source.push(SourceWord {
-                line: n + 1,
-                line_text: line,
-                range: r,
-                first_in_line: w == 0,
-            });
+/// The words of one line (1-based `number`), with their columns (1-based, in characters).
+fn line_words(number: usize, line: &str) -> impl Iterator<Item = SourceWord<'_>> {
+    let mut column = 0;
+    let mut seen = 0;
+    words(line).into_iter().enumerate().map(move |(w, r)| {
+        column += line[seen..r.start].chars().count();
+        seen = r.start;
+        SourceWord {
+            line: number,
+            text: &line[r],
+            column: column + 1,
+            first_in_line: w == 0,
         }
-    }
-    let text = insight.text.as_str();
-    let ours = words(text);
-    let (from, aligned) = (0..source.len()).find_map(|s| Some((s, align(&source[s..], text, &ours)?)))?;
-    let at = |byte: usize| -> Option<(usize, usize)> {
-        let w = ours.iter().position(|r| r.contains(&byte))?;
-        let (src, shift) = (&source[from + aligned[w].0], aligned[w].1);
-        let offset = src.range.start + shift + (byte - ours[w].start);
-        Some((src.line, src.line_text[..offset].chars().count() + 1))
-    };
-    let last = range.end - text[..range.end].chars().next_back()?.len_utf8();
-    let (line_start, column_start) = at(range.start)?;
-    let (line_end, column_end) = at(last)?;
-    Some(TextPosition {
-        line_start,
-        column_start,
-        line_end,
-        column_end,
     })
 }
 
-/// The source word (index into `source`, and the bytes of a marker joined before it) of each of `ours` (word ranges
-/// of `text`), when `ours` match `source` from its first word on.
+/// One insight's words lined up with its document's lines, to place pieces of its text: made once per insight,
+/// then asked for each piece.
+pub struct Locator<'a> {
+    text: &'a str,
+    /// The insight's words (byte ranges of its text).
+    ours: Vec<Range<usize>>,
+    /// For each of them: the line, and the column of its first character there.
+    places: Vec<(usize, usize)>,
+}
+
+impl<'a> Locator<'a> {
+    /// Lines `insight`'s words up with `lines`, the lines of the document it was split from (`lines[0]` is line 1);
+    /// `None` when they do not line up (a document changed since, or a JSONL record, whose text is not the file's
+    /// characters).
+    pub fn new(lines: &[&str], insight: &'a Insight) -> Option<Locator<'a>> {
+        let first = insight.line_start.checked_sub(1)?;
+        let span = lines.get(first..insight.line_end.min(lines.len()))?;
+        let source: Vec<SourceWord<'_>> = span
+            .iter()
+            .enumerate()
+            .flat_map(|(n, line)| line_words(first + n + 1, line))
+            .collect();
+        let text = insight.text.as_str();
+        let ours = words(text);
+        let places = (0..source.len()).find_map(|s| align(&source[s..], text, &ours))?;
+        Some(Locator { text, ours, places })
+    }
+
+    /// Where bytes `range` of the insight's text lie in the document; `None` for an empty range or one outside the
+    /// text.
+    pub fn place(&self, range: Range<usize>) -> Option<TextPosition> {
+        if range.is_empty() || range.end > self.text.len() {
+            return None;
+        }
+        let at = |byte: usize| -> Option<(usize, usize)> {
+            let w = self.ours.partition_point(|r| r.end <= byte);
+            let word = self.ours.get(w).filter(|r| r.contains(&byte))?;
+            let (line, column) = self.places[w];
+            Some((line, column + self.text.get(word.start..byte)?.chars().count()))
+        };
+        let last = range.end - self.text.get(..range.end)?.chars().next_back()?.len_utf8();
+        let (line_start, column_start) = at(range.start)?;
+        let (line_end, column_end) = at(last)?;
+        Some(TextPosition {
+            line_start,
+            column_start,
+            line_end,
+            column_end,
+        })
+    }
+}
+
+/// The line and column of each of `ours` (word ranges of `text`), when they match `source` from its first word on.
+/// A marker starting a line is passed over, standing alone or joined before the word.
 fn align(source: &[SourceWord<'_>], text: &str, ours: &[Range<usize>]) -> Option<Vec<(usize, usize)>> {
     let mut out = Vec::with_capacity(ours.len());
     let mut j = 0;
@@ -104,13 +127,13 @@ fn align(source: &[SourceWord<'_>], text: &str, ours: &[Range<usize>]) -> Option
         let word = &text[r.clone()];
         loop {
             let src = source.get(j)?;
-            let found = src.text();
-            if found == word {
-                out.push((j, 0));
+            if src.text == word {
+                out.push((src.line, src.column));
                 break;
             }
-            if src.first_in_line && found.len() > word.len() && found.ends_with(word) {
-                out.push((j, found.len() - word.len()));
+            if src.first_in_line && src.text.len() > word.len() && src.text.ends_with(word) {
+                let marker = &src.text[..src.text.len() - word.len()];
+                out.push((src.line, src.column + marker.chars().count()));
                 break;
             }
             // Only a marker starting a line is passed over, and never before the first word.
@@ -128,9 +151,14 @@ fn align(source: &[SourceWord<'_>], text: &str, ours: &[Range<usize>]) -> Option
 mod tests {
     use super::*;
 
+    fn place(doc: &str, insight: &Insight, range: Range<usize>) -> Option<TextPosition> {
+        let lines: Vec<&str> = doc.split('\n').collect();
+        Locator::new(&lines, insight)?.place(range)
+    }
+
     fn pos(doc: &str, insight: &Insight, piece: &str) -> Option<(usize, usize, usize, usize)> {
         let start = insight.text.find(piece)?;
-        locate(doc, insight, start..start + piece.len())
+        place(doc, insight, start..start + piece.len())
             .map(|p| (p.line_start, p.column_start, p.line_end, p.column_end))
     }
 
@@ -165,6 +193,7 @@ mod tests {
         assert_eq!(pos("", &insight, "Words"), None);
         let beyond = Insight::new("d", 7, 9, "Words that moved.");
         assert_eq!(pos("Words that moved.", &beyond, "Words"), None);
-        assert_eq!(locate("Words that moved.", &insight, 3..3), None);
+        assert_eq!(place("Words that moved.", &insight, 3..3), None);
+        assert_eq!(place("Words that moved.", &insight, 3..99), None);
     }
 }
