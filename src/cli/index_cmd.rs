@@ -117,11 +117,17 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         embedder.dim(),
     )?;
     if !recovered.hashes.is_empty() && !args.model.quiet {
-        eprintln!(
-            "insights: resuming: {} vectors kept from an interrupted run ({})",
-            recovered.hashes.len(),
-            journal.path().display()
-        );
+        match recovered.applicable(&insights) {
+            0 => eprintln!(
+                "insights: {} holds {} vectors of other texts (an interrupted run on other documents); none apply",
+                journal.path().display(),
+                recovered.hashes.len()
+            ),
+            kept => eprintln!(
+                "insights: resuming: {kept} vectors kept from an interrupted run ({})",
+                journal.path().display()
+            ),
+        }
     }
     let resumed = VectorSource {
         weights_sha256: embedder.weights_sha256(),

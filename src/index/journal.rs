@@ -6,13 +6,15 @@
 //! vector (dim f32) and the CRC-32 of both (u32). Records are only ever appended; a torn or damaged record ends the
 //! journal (it and anything after it are dropped when it is reopened).
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{get_f32s, parse_hex_hash, put_f32s, IndexError};
+use super::{get_f32s, parse_hex_hash, put_f32s, text_hash, IndexError, SentenceLayout};
 use crate::embed::model_files::hex;
 use crate::embed::Precision;
+use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
 /// The first bytes of a journal file.
@@ -35,6 +37,20 @@ pub struct Recovered {
     pub hashes: Vec<String>,
     /// Their unit vectors.
     pub vectors: Embeddings,
+}
+
+impl Recovered {
+    /// How many of the recovered vectors are of texts that `insights` need (their own texts, or their sentences'):
+    /// a journal left by a run on other documents holds vectors, but none that apply.
+    pub fn applicable(&self, insights: &[Insight]) -> usize {
+        let layout = SentenceLayout::of(insights);
+        let wanted: HashSet<String> = insights
+            .iter()
+            .map(|i| text_hash(&i.text))
+            .chain(layout.hashes(insights))
+            .collect();
+        self.hashes.iter().filter(|h| wanted.contains(h.as_str())).count()
+    }
 }
 
 /// The journal that goes with the index file `index`: `<index>.journal` beside it.
@@ -200,6 +216,27 @@ mod tests {
         assert_eq!(recovered.vectors.row(2), &[0.6, 0.8]);
         journal.remove().unwrap();
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn only_vectors_of_texts_the_insights_need_count_as_applicable() {
+        let insights = [Insight::new("a", 1, 1, "First point made. Second point follows.")];
+        let recovered = Recovered {
+            hashes: [
+                insights[0].text.as_str(),
+                "Second point follows.",
+                "Another corpus's text.",
+            ]
+            .map(text_hash)
+            .to_vec(),
+            vectors: vectors(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]),
+        };
+        assert_eq!(
+            recovered.applicable(&insights),
+            2,
+            "the insight's text and one of its sentences"
+        );
+        assert_eq!(recovered.applicable(&[Insight::new("b", 1, 1, "Unrelated.")]), 0);
     }
 
     #[test]

@@ -354,6 +354,7 @@ pub(crate) fn write_atomically(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     }
+    remove_orphans(path);
     let tmp = temp_path(path);
     let run = || -> std::io::Result<()> {
         let mut out = CrcWriter {
@@ -371,6 +372,34 @@ pub(crate) fn write_atomically(
         return Err(io(path, e));
     }
     Ok(())
+}
+
+/// Removes the temporary files of `path` left by writers that died before renaming them (`NAME.tmp-PID` whose
+/// process is gone). Only where the system says which processes live (`/proc`; a writer in another PID namespace
+/// sharing the folder would look gone); elsewhere they are left alone.
+fn remove_orphans(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -717,6 +746,24 @@ mod tests {
         );
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left");
+        // A writer killed before its rename left its temporary file: the next save removes it, and never the
+        // temporary file of a writer still alive, nor another file.
+        if Path::new("/proc/self").exists() {
+            let dir = path.parent().unwrap();
+            let dead = dir.join(format!("x.idx.tmp-{}", u32::MAX - 1));
+            let alive = dir.join("x.idx.tmp-1");
+            let other = dir.join("x.idx.tmp-notes");
+            for f in [&dead, &alive, &other] {
+                fs::write(f, b"partial").unwrap();
+            }
+            save(&sample(), &path).unwrap();
+            assert!(!dead.exists(), "the orphan is removed");
+            assert!(other.exists(), "a file not named by a process id is left alone");
+            assert!(
+                alive.exists(),
+                "a live process's (pid 1's) temporary file is left alone"
+            );
+        }
     }
 
     #[test]

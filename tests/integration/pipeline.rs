@@ -345,4 +345,26 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
     for (a, b) in index.vectors.rows().zip(reference.vectors.rows()) {
         assert!(insights::vectors::dot(a, b) > 0.9999);
     }
+
+    // A journal left by a run on other documents is not announced as a resumption.
+    let other = tmp.path().join("other.idx");
+    let (mut writer, _) = Journal::open(
+        &journal_path(&other),
+        &reference.meta.weights_sha256,
+        reference.meta.precision,
+        reference.meta.dim,
+    )
+    .unwrap();
+    let foreign = insights::index::text_hash("A text of some other corpus entirely.");
+    let mut one = Embeddings::empty(reference.meta.dim);
+    one.push(reference.vectors.row(0));
+    writer.append(&[foreign], &one).unwrap();
+    drop(writer);
+    let (ok, _, err) = run(&mut index_cmd(&other));
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("holds 1 vectors of other texts") && err.contains("none apply"),
+        "{err}"
+    );
+    assert!(!err.contains("resuming"), "{err}");
 }
