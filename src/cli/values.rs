@@ -11,24 +11,24 @@ fn finite(text: &str) -> Result<f32, String> {
     }
 }
 
-/// A cosine similarity threshold: from -1 to 1.
-pub fn cosine(text: &str) -> Result<f32, String> {
+/// A number within `range`; `what` names such numbers and their range in the message.
+fn within(text: &str, range: std::ops::RangeInclusive<f32>, what: &str) -> Result<f32, String> {
     let x = finite(text)?;
-    if (-1.0..=1.0).contains(&x) {
+    if range.contains(&x) {
         Ok(x)
     } else {
-        Err(format!("{x} is not a cosine similarity (they lie from -1 to 1)"))
+        Err(format!("{x} is not {what}"))
     }
+}
+
+/// A cosine similarity threshold: from -1 to 1.
+pub fn cosine(text: &str) -> Result<f32, String> {
+    within(text, -1.0..=1.0, "a cosine similarity (they lie from -1 to 1)")
 }
 
 /// A claim-score threshold: from -3 to 3 (a claim score, `m + (m - background)`, lies there).
 pub fn claim_score(text: &str) -> Result<f32, String> {
-    let x = finite(text)?;
-    if (-3.0..=3.0).contains(&x) {
-        Ok(x)
-    } else {
-        Err(format!("{x} is not a claim score (they lie from -3 to 3)"))
-    }
+    within(text, -3.0..=3.0, "a claim score (they lie from -3 to 3)")
 }
 
 /// A ratio margin: a positive number.
