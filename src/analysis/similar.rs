@@ -46,6 +46,15 @@ pub struct Match {
     pub sentence: Option<(usize, f32)>,
 }
 
+impl Match {
+    /// The sentence row that made the match: the best sentence, when its cosine is at least the whole insight's.
+    pub fn matching_sentence(&self) -> Option<usize> {
+        self.sentence
+            .filter(|&(_, score)| score >= self.paragraph)
+            .map(|(row, _)| row)
+    }
+}
+
 /// Whether a statement has been made before.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
@@ -236,8 +245,8 @@ pub fn similar(
         };
     };
     // The unit that matched: the best sentence when it beat the whole insight.
-    let unit = match (best.sentence, &index.sentences) {
-        (Some((row, score)), Some(s)) if score >= best.paragraph => s.vectors.row(row),
+    let unit = match (best.matching_sentence(), &index.sentences) {
+        (Some(row), Some(s)) => s.vectors.row(row),
         _ => index.vectors.row(best.hit.index),
     };
     let background = Background {

@@ -49,14 +49,18 @@ impl Day {
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' || b.get(10).is_some_and(u8::is_ascii_digit) {
             return None;
         }
-        let number = |range: std::ops::Range<usize>| -> Option<u32> {
-            let digits = &b[range];
+        Day::from_digits(&b[0..4], &b[5..7], &b[8..10])
+    }
+
+    /// The day of a year, month and day written in ASCII digits; `None` for anything else or no such day.
+    fn from_digits(year: &[u8], month: &[u8], day: &[u8]) -> Option<Day> {
+        let decimal = |digits: &[u8]| -> Option<u32> {
             digits
                 .iter()
                 .all(u8::is_ascii_digit)
                 .then(|| digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
         };
-        Day::from_ymd(number(0..4)? as i32, number(5..7)?, number(8..10)?)
+        Day::from_ymd(decimal(year)? as i32, decimal(month)?, decimal(day)?)
     }
 
     /// Days since 1970-01-01 (negative before).
@@ -280,20 +284,16 @@ pub fn date_in_name(path: &str) -> Option<Day> {
             if !apart(name.get(start + len)) || !matches!(&piece[..2], b"19" | b"20") {
                 continue;
             }
-            let digits: Vec<u8> = if len == 10 {
+            let (month, day) = if len == 10 {
                 let sep = piece[4];
                 if !matches!(sep, b'-' | b'_' | b'.') || piece[7] != sep {
                     continue;
                 }
-                [&piece[..4], &piece[5..7], &piece[8..]].concat()
+                (&piece[5..7], &piece[8..])
             } else {
-                piece.to_vec()
+                (&piece[4..6], &piece[6..])
             };
-            if !digits.iter().all(u8::is_ascii_digit) {
-                continue;
-            }
-            let n = |r: std::ops::Range<usize>| digits[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-            if let Some(day) = Day::from_ymd(n(0..4) as i32, n(4..6), n(6..8)) {
+            if let Some(day) = Day::from_digits(&piece[..4], month, day) {
                 return Some(day);
             }
         }

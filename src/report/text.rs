@@ -21,9 +21,8 @@ fn location(style: &Style, index: &Index, i: usize) -> String {
 /// `, sentence at LINE:COL-LINE:COL` when a match was made by a sentence whose place in its document is known.
 fn sentence_place(index: &Index, m: &Match) -> String {
     let place = m
-        .sentence
-        .filter(|&(_, score)| score >= m.paragraph)
-        .and_then(|(row, _)| index.sentences.as_ref()?.layout.places[row]);
+        .matching_sentence()
+        .and_then(|row| index.sentences.as_ref()?.layout.places[row]);
     place.map_or(String::new(), |p| {
         format!(
             ", sentence at {}:{}-{}:{}",
@@ -87,9 +86,8 @@ pub fn similar(out: &mut dyn Write, style: &Style, index: &Index, query: &str, r
         // The best sentence is marked when it, not the whole insight, made the match.
         let sentence = s
             .found
-            .sentence
-            .filter(|&(_, score)| score >= s.found.paragraph)
-            .and_then(|(row, _)| Some(index.sentences.as_ref()?.layout.spans[row].clone()));
+            .matching_sentence()
+            .and_then(|row| Some(index.sentences.as_ref()?.layout.spans[row].clone()));
         match sentence {
             // The sentence that matched, marked in place between » and «.
             Some(span) => {
