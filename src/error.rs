@@ -13,6 +13,9 @@ pub enum Error {
     /// Reading, writing or using an index failed.
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
+    /// Making a corpus ready for analysis failed.
+    #[error(transparent)]
+    Corpus(#[from] crate::corpus::CorpusError),
 }
 
 /// The library's result type.

@@ -14,9 +14,12 @@
 //!                                                     queries)
 //! ```
 //!
-//! The library never prints and never exits; the `insights` binary parses flags and wires the stages together.
+//! [`corpus`] wires the stages before analysis together: it owns a saved index's life cycle (reuse, journal,
+//! cancellation, the approximate index beside it) and the on-the-fly vector cache. The library never prints and never
+//! exits; the `insights` binary parses flags, shows progress and notices, and maps errors to exit codes.
 
 pub mod analysis;
+pub mod corpus;
 pub mod document;
 pub mod embed;
 pub mod error;

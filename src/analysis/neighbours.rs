@@ -2,7 +2,13 @@
 
 use rayon::prelude::*;
 
+use super::duplicates::DuplicateGroup;
 use crate::index::{Hit, Index, Nearest};
+
+/// Neighbours looked at per insight when finding duplicates and links.
+pub const CANDIDATES: usize = 10;
+/// The lowest score a candidate pair needs to be considered as a duplicate or link at all.
+pub const CANDIDATE_MIN_SCORE: f32 = 0.5;
 
 /// For each insight, its at most `k` nearest insights from other documents with score ≥ `min_score`, best first,
 /// found by `nearest` (one search per insight: n searches, never an n×n matrix).
@@ -46,6 +52,26 @@ pub fn links(neighbours: &[Vec<Hit>]) -> Vec<Link> {
     out.sort_by(|x, y| y.score.total_cmp(&x.score).then((x.a, x.b).cmp(&(y.a, y.b))));
     out.dedup_by(|x, y| x.a == y.a && x.b == y.b);
     out
+}
+
+/// The `n` strongest links between distinct points: the insights of one duplicate group (shown as duplicates) count
+/// as one point, and each pair of points appears once.
+pub fn strongest_links(neighbours: &[Vec<Hit>], groups: &[DuplicateGroup], n: usize) -> Vec<Link> {
+    let mut canonical: Vec<usize> = (0..neighbours.len()).collect();
+    for group in groups {
+        for &m in &group.members {
+            canonical[m] = group.members[0];
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    links(neighbours)
+        .into_iter()
+        .filter(|l| {
+            let (a, b) = (canonical[l.a], canonical[l.b]);
+            a != b && seen.insert((a.min(b), a.max(b)))
+        })
+        .take(n)
+        .collect()
 }
 
 #[cfg(test)]

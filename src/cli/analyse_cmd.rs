@@ -6,20 +6,15 @@ use clap::Args;
 use insights::analysis::cluster::{cluster, ClusterOptions};
 use insights::analysis::documents::originality;
 use insights::analysis::duplicates::{group_duplicates, DuplicateOptions};
-use insights::analysis::neighbours::{cross_document_neighbours, links, Link};
+use insights::analysis::neighbours::{cross_document_neighbours, strongest_links, CANDIDATES, CANDIDATE_MIN_SCORE};
 use insights::analysis::topics::{topics, Topic};
 use insights::index::Index;
 use insights::report::{json, text, Report};
 
-use super::approximate::Searches;
 use super::corpus::CorpusArgs;
 use super::output::emit;
 use super::values;
-
-/// Neighbours looked at per insight when finding duplicates and links.
-const CANDIDATES: usize = 10;
-/// The lowest score a candidate pair needs to be considered as a duplicate or link at all.
-const CANDIDATE_MIN_SCORE: f32 = 0.5;
+use insights::corpus::Searches;
 
 /// Examples shown under `insights clusters --help`.
 pub const CLUSTERS_EXAMPLES: &str = "Examples:
@@ -145,7 +140,7 @@ fn with_topics(topics: Option<u32>) -> ClusterOptions {
 
 /// Runs `insights clusters`.
 pub fn clusters(args: &ClustersArgs) -> Result<()> {
-    let corpus = args.corpus.open(false, Searches::None)?;
+    let corpus = args.corpus.open(false, Searches::None)?.corpus;
     let index = &corpus.index;
     let (topics, unclustered, k_choice) = clustered(
         index,
@@ -165,7 +160,7 @@ pub fn clusters(args: &ClustersArgs) -> Result<()> {
 
 /// Runs `insights neighbors`.
 pub fn neighbors(args: &NeighborsArgs) -> Result<()> {
-    let corpus = args.corpus.open(false, Searches::All)?;
+    let corpus = args.corpus.open(false, Searches::All)?.corpus;
     let index = &corpus.index;
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), args.k, args.min_score);
     emit(
@@ -177,7 +172,7 @@ pub fn neighbors(args: &NeighborsArgs) -> Result<()> {
 
 /// Runs `insights duplicates`.
 pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
-    let corpus = args.corpus.open(false, Searches::All)?;
+    let corpus = args.corpus.open(false, Searches::All)?.corpus;
     let index = &corpus.index;
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let opts = DuplicateOptions {
@@ -198,7 +193,7 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
 
 /// Runs `insights report`.
 pub fn report(args: &ReportArgs) -> Result<()> {
-    let corpus = args.corpus.open(false, Searches::All)?;
+    let corpus = args.corpus.open(false, Searches::All)?.corpus;
     let index = &corpus.index;
     let (topics, unclustered, k_choice) = clustered(index, &with_topics(args.topics), 6);
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
@@ -207,22 +202,7 @@ pub fn report(args: &ReportArgs) -> Result<()> {
         ..DuplicateOptions::default()
     };
     let groups = group_duplicates(&index.insights, &neighbours, &opts);
-    // Copies of one insight are shown as duplicates: links are between distinct points, each pair of points once.
-    let mut canonical: Vec<usize> = (0..index.len()).collect();
-    for group in &groups {
-        for &m in &group.members {
-            canonical[m] = group.members[0];
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    let strongest: Vec<Link> = links(&neighbours)
-        .into_iter()
-        .filter(|l| {
-            let (a, b) = (canonical[l.a], canonical[l.b]);
-            a != b && seen.insert((a.min(b), a.max(b)))
-        })
-        .take(args.links)
-        .collect();
+    let strongest = strongest_links(&neighbours, &groups, args.links);
     let docs = originality(index, &groups);
     let parts = Report {
         topics: &topics,

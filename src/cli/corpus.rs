@@ -1,29 +1,23 @@
 //! Getting a corpus ready for analysis: documents indexed on the fly (reusing cached vectors), or a saved index.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::{Args, ValueEnum};
 
-use insights::document::read_inputs;
+use insights::corpus::{self, approximate, saved, Corpus, CorpusError, Events, Searches, VectorCache};
 use insights::document::Document;
-use insights::embed::{Embedder, Precision};
-use insights::index::journal::Journal;
-use insights::index::{cache, store, text_hash, BuildStats, Index, IndexMeta, Nearest, VectorSource};
+use insights::embed::Embedder;
+use insights::index::ann::compact::Storage;
 use insights::insight::dates::DateFrom;
-use insights::insight::{split_documents, Rule, SplitMode, SplitOptions};
-use insights::vectors::Embeddings;
+use insights::insight::{Rule, SplitMode, SplitOptions};
 use insights::Insight;
 
-use super::approximate::{self, AnnChoice, Approximate, Searches};
-use super::progress::Progress;
+use super::progress::StderrEvents;
 use super::ModelArgs;
 
 /// The index file used when neither PATHS nor --index is given.
 pub const DEFAULT_INDEX: &str = "insights.idx";
-/// The most entries the on-the-fly vector cache keeps.
-const CACHE_MAX_ENTRIES: usize = 500_000;
 
 /// How documents are cut into insights.
 #[derive(Args, Debug, Clone)]
@@ -72,6 +66,47 @@ pub enum SplitChoice {
     Sentence,
     /// Non-empty lines.
     Line,
+}
+
+/// `--ann` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnChoice {
+    /// Approximate search from 20,000 distinct texts, or wherever an up-to-date FILE.ann exists; exact below.
+    Auto,
+    /// Always approximate search (built in memory when there is no up-to-date FILE.ann).
+    On,
+    /// Always exact search (every vector scored; FILE.ann is ignored, and `insights index` removes it).
+    Off,
+}
+
+impl AnnChoice {
+    /// The library's policy.
+    pub fn policy(self) -> approximate::AnnPolicy {
+        match self {
+            AnnChoice::Auto => approximate::AnnPolicy::Auto,
+            AnnChoice::On => approximate::AnnPolicy::On,
+            AnnChoice::Off => approximate::AnnPolicy::Off,
+        }
+    }
+}
+
+/// `--ann-vectors` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnVectors {
+    /// Walk the index's own f32 vectors in place (no copy).
+    F32,
+    /// Keep a one-byte-per-value copy in FILE.ann and walk it; results are re-scored with the f32 vectors.
+    Int8,
+}
+
+impl AnnVectors {
+    /// The graph's storage for this choice.
+    pub fn storage(self) -> Storage {
+        match self {
+            AnnVectors::F32 => Storage::F32,
+            AnnVectors::Int8 => Storage::Int8,
+        }
+    }
 }
 
 impl SplitArgs {
@@ -124,67 +159,58 @@ pub struct CorpusArgs {
 }
 
 /// An index ready for analysis, and the model when one was loaded.
-pub struct Corpus {
-    /// The insights and their vectors.
-    pub index: Index,
+pub struct Opened {
+    /// The index and how it is searched.
+    pub corpus: Corpus,
     /// The model, if loaded (always when PATHS were indexed; with --index only when asked for).
     pub embedder: Option<Embedder>,
-    /// The approximate index, when searches go through one.
-    pub approximate: Option<Approximate>,
-}
-
-impl Corpus {
-    /// How this corpus is searched: through its approximate index when it has one, else exactly.
-    pub fn nearest(&self) -> Nearest<'_> {
-        match &self.approximate {
-            Some((hnsw, texts)) => Nearest::Approximate {
-                vectors: &self.index.vectors,
-                hnsw,
-                texts,
-                ef: hnsw.options.ef_for(hnsw.len()),
-            },
-            None => Nearest::Exact(&self.index.vectors),
-        }
-    }
 }
 
 impl CorpusArgs {
     /// The corpus: PATHS indexed now (reusing cached vectors), or the saved index; `need_model` loads the model
     /// for a saved index too (to embed queries), checked against the model that made the index; `searches` says
-    /// how much nearest-neighbour search the command does (see [`approximate::for_search`]).
-    pub fn open(&self, need_model: bool, searches: Searches) -> Result<Corpus> {
+    /// how much nearest-neighbour search the command does.
+    pub fn open(&self, need_model: bool, searches: Searches) -> Result<Opened> {
+        let mut events = StderrEvents::new(self.model.quiet);
+        let ann = self.ann.policy();
         if !self.paths.is_empty() {
             if self.index.is_some() {
                 bail!("give PATHS or --index FILE, not both");
             }
             let split = self.split.options();
-            let (insights, documents) = read_insights(&self.paths, &split, self.model.quiet)?;
+            let (insights, documents) = read_insights(&self.paths, &split, &mut events)?;
             let embedder = self.model.load_embedder(None, None)?;
-            let (mut index, _) = embed_with_cache(insights, &split, &embedder, self.model.quiet)?;
-            index.record_provenance(&documents, self.split.date_from());
-            let approximate = approximate::for_search(&index, None, self.ann, searches, self.model.quiet);
-            return Ok(Corpus {
-                index,
+            let cache =
+                cache_folder().map(|f| VectorCache::in_folder(&f, embedder.weights_sha256(), embedder.precision()));
+            let (index, _) = corpus::index_documents(
+                insights,
+                &documents,
+                &split,
+                self.split.date_from(),
+                &embedder,
+                cache.as_ref(),
+                &mut events,
+            )?;
+            let approximate = approximate::for_search(&index, None, ann, searches, &mut events);
+            return Ok(Opened {
+                corpus: Corpus { index, approximate },
                 embedder: Some(embedder),
-                approximate,
             });
         }
         let path = self.index.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX));
-        if path.is_dir() {
-            bail!(
+        let index = saved::open(&path).map_err(|e| match e {
+            CorpusError::Folder { .. } => anyhow!(
                 "{} is a folder, not an index file: to analyse its documents pass it as PATHS (without --index), or \
                  give the file `insights index` wrote",
                 path.display()
-            );
-        }
-        if !path.exists() {
-            bail!(
+            ),
+            CorpusError::NoIndex { .. } => anyhow!(
                 "no documents given and no index at {}: pass PATHS (files or folders), or make an index first with \
                  `insights index PATHS`",
                 path.display()
-            );
-        }
-        let index = store::load(&path)?;
+            ),
+            e => e.into(),
+        })?;
         let embedder = if need_model {
             let embedder = self
                 .model
@@ -200,164 +226,31 @@ impl CorpusArgs {
         } else {
             None
         };
-        let approximate = approximate::for_search(&index, Some(&path), self.ann, searches, self.model.quiet);
-        Ok(Corpus {
-            index,
+        let approximate = approximate::for_search(&index, Some(&path), ann, searches, &mut events);
+        Ok(Opened {
+            corpus: Corpus { index, approximate },
             embedder,
-            approximate,
         })
     }
 }
 
-/// Reads and splits PATHS into insights (warning on stderr about skipped files), with the documents they came from;
-/// no insight at all is an error.
-pub fn read_insights(paths: &[PathBuf], split: &SplitOptions, quiet: bool) -> Result<(Vec<Insight>, Vec<Document>)> {
-    let loaded = read_inputs(paths)?;
-    if !quiet {
-        for skipped in &loaded.skipped {
-            eprintln!("insights: skipped {}: {}", skipped.path.display(), skipped.reason);
-        }
-    }
-    let insights = split_documents(&loaded.documents, split)?;
-    if insights.is_empty() {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        bail!(
-            "no insights in {}: every paragraph was empty or dropped as boilerplate (try --keep-all, or a lower \
-             --min-words)",
-            names.join(", ")
-        );
-    }
-    Ok((insights, loaded.documents))
-}
-
-/// Text embedded per step, in bytes: each step's vectors are journaled, and an interruption is noticed between steps.
-/// Measured by text rather than counted in texts, so that a step of short sentences still gives the model's workers
-/// many chunks to share (256 sentences of about 25 word pieces fill only three chunks of 2,048).
-const EMBED_STEP_BYTES: usize = 128 * 1024;
-/// The most texts in one step.
-const EMBED_STEP_MAX_TEXTS: usize = 4096;
-
-/// `texts` cut into consecutive steps of about [`EMBED_STEP_BYTES`] of text (at most [`EMBED_STEP_MAX_TEXTS`] texts,
-/// at least one).
-fn embed_steps<'a, 't>(texts: &'a [&'t str]) -> impl Iterator<Item = &'a [&'t str]> {
-    let mut rest = texts;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut bytes = 0;
-        let mut n = 0;
-        while n < rest.len() && n < EMBED_STEP_MAX_TEXTS && (n == 0 || bytes < EMBED_STEP_BYTES) {
-            bytes += rest[n].len();
-            n += 1;
-        }
-        let (step, tail) = rest.split_at(n);
-        rest = tail;
-        Some(step)
+/// Reads and splits PATHS into insights (notices of skipped files on stderr), with the documents they came from; no
+/// insight at all is an error that suggests the flags keeping more.
+pub fn read_insights(
+    paths: &[PathBuf],
+    split: &SplitOptions,
+    events: &mut dyn Events,
+) -> Result<(Vec<Insight>, Vec<Document>)> {
+    corpus::read_insights(paths, split, events).map_err(|e| match e {
+        e @ CorpusError::NoInsights { .. } => anyhow!("{e} (try --keep-all, or a lower --min-words)"),
+        e => e.into(),
     })
 }
 
-/// Embeds insights into an index, reusing the vectors in `sources`, embedding the new texts in steps of about
-/// [`EMBED_STEP_BYTES`] (so memory does not grow with the corpus beyond the vectors), appending each step to `journal`,
-/// and stopping between steps once `stop` is set.
-pub fn embed_insights(
-    insights: Vec<Insight>,
-    split: &SplitOptions,
-    embedder: &Embedder,
-    sources: &[VectorSource],
-    mut journal: Option<&mut Journal>,
-    stop: &AtomicBool,
-    quiet: bool,
-) -> Result<(Index, BuildStats)> {
-    let meta = IndexMeta {
-        model_id: embedder.model_id().to_string(),
-        weights_sha256: embedder.weights_sha256().to_string(),
-        dim: embedder.dim(),
-        precision: embedder.precision(),
-        split: split.describe(),
-    };
-    let mut progress = Progress::new("embedding", quiet);
-    Index::build(meta, insights, sources, |texts| -> Result<Embeddings> {
-        let mut out = Embeddings::empty(embedder.dim());
-        for step in embed_steps(texts) {
-            if stop.load(Ordering::SeqCst) {
-                return Err(Interrupted {
-                    done: out.len(),
-                    total: texts.len(),
-                    journal: journal.as_ref().map(|j| j.path().to_path_buf()),
-                }
-                .into());
-            }
-            let done = out.len();
-            let vectors = embedder
-                .embed_with_progress(step, &mut |d, _| progress.update(done + d, texts.len()))
-                .map_err(anyhow::Error::from)?;
-            if let Some(journal) = journal.as_deref_mut() {
-                let hashes: Vec<String> = step.iter().map(|t| text_hash(t)).collect();
-                journal.append(&hashes, &vectors)?;
-            }
-            for row in vectors.rows() {
-                out.push(row);
-            }
-        }
-        Ok(out)
-    })
-}
-
-/// Embedding stopped on request (Ctrl-C) between steps.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted after embedding {done} of {total} new texts{}", match journal {
-    Some(path) => format!("; they are kept in {}: run the same command again to resume", path.display()),
-    None => String::new(),
-})]
-pub struct Interrupted {
-    /// New texts embedded before stopping.
-    pub done: usize,
-    /// New texts in all.
-    pub total: usize,
-    /// Where the embedded vectors were kept.
-    pub journal: Option<PathBuf>,
-}
-
-/// Embeds insights for an analysis of PATHS, reusing and then updating the on-the-fly vector cache.
-pub fn embed_with_cache(
-    insights: Vec<Insight>,
-    split: &SplitOptions,
-    embedder: &Embedder,
-    quiet: bool,
-) -> Result<(Index, BuildStats)> {
-    let cache_path = cache_path(embedder.weights_sha256(), embedder.precision());
-    let cache = cache_path.as_deref().and_then(|p| store::load(p).ok());
-    let sources: Vec<VectorSource> = cache.iter().flat_map(Index::as_sources).collect();
-    let never = AtomicBool::new(false);
-    let (index, stats) = embed_insights(insights, split, embedder, &sources, None, &never, quiet)?;
-    if let Some(path) = cache_path.filter(|_| stats.embedded + stats.sentences_embedded > 0 || cache.is_none()) {
-        if let Err(e) = save_cache(&path, &index, cache.as_ref()) {
-            if !quiet {
-                eprintln!("insights: could not update the vector cache ({e:#}); carrying on");
-            }
-        }
-    }
-    Ok((index, stats))
-}
-
-/// The on-the-fly cache of vectors for this model and precision: `$INSIGHTS_CACHE_DIR`, default
-/// `<cache dir>/insights`.
-fn cache_path(weights_sha256: &str, precision: Precision) -> Option<PathBuf> {
-    let dir = std::env::var_os("INSIGHTS_CACHE_DIR")
+/// The folder of the on-the-fly vector cache: `$INSIGHTS_CACHE_DIR`, default `<cache dir>/insights`.
+fn cache_folder() -> Option<PathBuf> {
+    std::env::var_os("INSIGHTS_CACHE_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| dirs::cache_dir().map(|d| d.join("insights")))?;
-    let tag: String = weights_sha256.chars().take(16).collect();
-    let suffix = match precision {
-        Precision::F32 => "",
-        Precision::Int8 => "-int8",
-    };
-    Some(dir.join(format!("vectors-{tag}{suffix}.idx")))
-}
-
-/// Writes the cache: this index's distinct texts, then the old cache's others, up to the cap.
-fn save_cache(path: &Path, index: &Index, old: Option<&Index>) -> Result<()> {
-    let cache = cache::merged(index, old, CACHE_MAX_ENTRIES);
-    store::save(&cache, path).with_context(|| format!("{}", path.display()))
+        .or_else(|| dirs::cache_dir().map(|d| d.join("insights")))
 }

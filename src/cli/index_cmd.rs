@@ -2,19 +2,21 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use serde_json::json;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
+use insights::corpus::approximate::Refreshed;
+use insights::corpus::saved::{self, Previous, UpdateOptions, Updated};
+use insights::corpus::CorpusError;
 use insights::index::ann::file::ann_path;
-use insights::index::journal::{journal_path, Journal};
-use insights::index::{store, Index, IndexError, VectorSource};
+use insights::index::IndexError;
 
-use super::approximate::{refresh_saved, AnnChoice, AnnVectors, Refreshed};
-use super::corpus::{embed_insights, read_insights, SplitArgs, DEFAULT_INDEX};
+use super::corpus::{read_insights, AnnChoice, AnnVectors, SplitArgs, DEFAULT_INDEX};
 use super::output::emit;
+use super::progress::StderrEvents;
 use super::ModelArgs;
 
 /// Examples shown under `insights index --help`.
@@ -64,93 +66,51 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     if args.ann == AnnChoice::Off && args.ann_vectors.is_some() {
         bail!("--ann-vectors sets up the approximate index, which --ann off removes: leave out one of them");
     }
-    if args.index.is_dir() {
-        bail!(
+    let mut events = StderrEvents::new(args.model.quiet);
+    // Only a missing file or a damaged index is replaced; anything else at that path is left alone.
+    let previous = Previous::at(&args.index, &mut events).map_err(|e| match e {
+        CorpusError::Folder { .. } => anyhow!(
             "{} is a folder: --index names the index file to write (for example {})",
             args.index.display(),
             args.index.join(DEFAULT_INDEX).display()
-        );
-    }
-    // Only a missing file or a damaged index is replaced; anything else at that path is left alone.
-    let previous = match store::load(&args.index) {
-        Ok(index) => Some(index),
-        Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e @ IndexError::Format { .. }) => {
-            if !args.model.quiet {
-                eprintln!("insights: {e}; rebuilding it");
-            }
-            None
-        }
-        Err(IndexError::NotAnIndex { .. }) => bail!(
+        ),
+        CorpusError::Index(IndexError::NotAnIndex { .. }) => anyhow!(
             "{} exists and is not an insights index; refusing to overwrite it (choose another file with --index)",
             args.index.display()
         ),
-        Err(IndexError::NewerFormat { version, .. }) => bail!(
+        CorpusError::Index(IndexError::NewerFormat { version, .. }) => anyhow!(
             "{} was written by a newer insights (index format {version}); refusing to replace it (use that insights, \
              or choose another file with --index)",
             args.index.display()
         ),
-        Err(e) => return Err(e.into()),
-    };
+        e => e.into(),
+    })?;
     let split = args.split.options();
-    let (insights, documents) = read_insights(&args.paths, &split, args.model.quiet)?;
+    let (insights, documents) = read_insights(&args.paths, &split, &mut events)?;
     // Without --precision, a re-index keeps the precision of the index it replaces.
     let embedder = args
         .model
-        .load_embedder(None, previous.as_ref().map(|p| p.meta.precision))?;
-    if let Some(old) = previous.as_ref().filter(|p| p.meta.precision != embedder.precision()) {
-        if !args.model.quiet {
-            eprintln!(
-                "insights: {} holds {} vectors; embedding every text again at {} (vectors of different precisions are \
-                 never mixed)",
-                args.index.display(),
-                old.meta.precision,
-                embedder.precision()
-            );
-        }
-    }
-    // Vectors are journaled as they are made, so an interrupted run resumes where it stopped.
-    let (mut journal, recovered) = Journal::open(
-        &journal_path(&args.index),
-        embedder.weights_sha256(),
-        embedder.precision(),
-        embedder.dim(),
-    )?;
-    if !recovered.hashes.is_empty() && !args.model.quiet {
-        match recovered.applicable(&insights) {
-            0 => eprintln!(
-                "insights: {} holds {} vectors of other texts (an interrupted run on other documents); none apply",
-                journal.path().display(),
-                recovered.hashes.len()
-            ),
-            kept => eprintln!(
-                "insights: resuming: {kept} vectors kept from an interrupted run ({})",
-                journal.path().display()
-            ),
-        }
-    }
-    let resumed = VectorSource {
-        weights_sha256: embedder.weights_sha256(),
-        precision: embedder.precision(),
-        hashes: &recovered.hashes,
-        vectors: &recovered.vectors,
+        .load_embedder(None, previous.index().map(|p| p.meta.precision))?;
+    let opts = UpdateOptions {
+        date_from: args.split.date_from(),
+        ann: args.ann.policy(),
+        ann_storage: args.ann_vectors.map(AnnVectors::storage),
     };
-    let sources: Vec<VectorSource> = previous.iter().flat_map(Index::as_sources).chain([resumed]).collect();
-    let stop = stop_on_ctrl_c();
-    let (mut index, stats) = embed_insights(
+    let Updated {
+        index,
+        stats,
+        approximate,
+    } = saved::update(
+        &args.index,
+        &previous,
         insights,
+        &documents,
         &split,
         &embedder,
-        &sources,
-        Some(&mut journal),
-        stop,
-        args.model.quiet,
+        &opts,
+        stop_on_ctrl_c(),
+        &mut events,
     )?;
-    index.record_provenance(&documents, args.split.date_from());
-    store::save(&index, &args.index)?;
-    journal.remove()?;
-    let storage = args.ann_vectors.map(AnnVectors::storage);
-    let approximate = refresh_saved(&index, &args.index, args.ann, storage, args.model.quiet)?;
     let ann_file = ann_path(&args.index);
     let ann_json = match approximate {
         Refreshed::Written(s, storage) => json!({

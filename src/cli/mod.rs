@@ -1,7 +1,6 @@
 //! The command line: clap options, one function per command, errors turned into messages and exit codes.
 
 mod analyse_cmd;
-mod approximate;
 mod corpus;
 mod docs_cmd;
 mod embed_cmd;
@@ -155,13 +154,21 @@ pub fn main() -> ExitCode {
                 }
             }
             // Stopped by Ctrl-C: the conventional 128 + SIGINT.
-            if err.downcast_ref::<corpus::Interrupted>().is_some() {
+            if is_interrupted(&err) {
                 ExitCode::from(130)
             } else {
                 ExitCode::FAILURE
             }
         }
     }
+}
+
+/// True when the command stopped on Ctrl-C.
+fn is_interrupted(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<insights::corpus::CorpusError>(),
+        Some(insights::corpus::CorpusError::Interrupted(_))
+    )
 }
 
 /// A closed pipe downstream (`insights ... | head`) ends the program quietly, whether plain text or JSON (whose

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
+use insights::corpus::{Events, Notice, Work};
 use insights::embed::FetchEvent;
 
 /// Prints model-fetch events to stderr.
@@ -93,6 +94,36 @@ impl Progress {
             let _ = write!(err, "\r\x1b[2K{line}{end}");
         } else {
             let _ = writeln!(err, "{line}");
+        }
+    }
+}
+
+/// Shows the corpus life cycle's progress and notices on stderr (notices as `insights: ...` lines).
+pub struct StderrEvents {
+    quiet: bool,
+    current: Option<(Work, Progress)>,
+}
+
+impl StderrEvents {
+    /// A sink; `quiet` silences it.
+    pub fn new(quiet: bool) -> Self {
+        StderrEvents { quiet, current: None }
+    }
+}
+
+impl Events for StderrEvents {
+    fn progress(&mut self, work: Work, done: usize, total: usize) {
+        if self.current.as_ref().is_none_or(|(w, _)| *w != work) {
+            self.current = Some((work, Progress::new(work.label(), self.quiet)));
+        }
+        if let Some((_, progress)) = &mut self.current {
+            progress.update(done, total);
+        }
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        if !self.quiet {
+            eprintln!("insights: {notice}");
         }
     }
 }

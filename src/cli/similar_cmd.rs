@@ -11,10 +11,10 @@ use insights::document::read_inputs;
 use insights::insight::split_documents;
 use insights::report::{json as report_json, text};
 
-use super::approximate::Searches;
 use super::corpus::CorpusArgs;
 use super::output::emit;
 use super::values;
+use insights::corpus::Searches;
 
 /// Examples shown under `insights similar --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -88,8 +88,9 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             vec![(None, statement)]
         }
     };
-    let corpus = corpus_args.open(true, Searches::Few)?;
-    let Some(embedder) = corpus.embedder.as_ref() else {
+    let opened = corpus_args.open(true, Searches::Few)?;
+    let corpus = &opened.corpus;
+    let Some(embedder) = opened.embedder.as_ref() else {
         bail!("internal: no model loaded for the query");
     };
     let index = &corpus.index;

@@ -7,6 +7,7 @@ mod common;
 mod docs;
 mod embed_reference;
 mod int8;
+mod lifecycle;
 mod model_loading;
 mod pipeline;
 mod topics;

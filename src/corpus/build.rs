@@ -1,0 +1,140 @@
+//! Embedding insights into an index: vectors of known texts reused, new texts embedded in steps that are journaled
+//! as they are made and between which a stop request is honoured.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::embed::Embedder;
+use crate::index::journal::Journal;
+use crate::index::{text_hash, BuildStats, Index, IndexMeta, VectorSource};
+use crate::insight::SplitOptions;
+use crate::vectors::Embeddings;
+use crate::Insight;
+
+use super::{CorpusError, Events, Work};
+
+/// Text embedded per step, in bytes: each step's vectors are journaled, and a stop request is noticed between steps.
+/// Measured by text rather than counted in texts, so that a step of short sentences still gives the model's workers
+/// many chunks to share (256 sentences of about 25 word pieces fill only three chunks of 2,048).
+const EMBED_STEP_BYTES: usize = 128 * 1024;
+/// The most texts in one step.
+const EMBED_STEP_MAX_TEXTS: usize = 4096;
+
+/// Embedding stopped on request (Ctrl-C) between steps.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted after embedding {done} of {total} new texts{}", match journal {
+    Some(path) => format!("; they are kept in {}: run the same command again to resume", path.display()),
+    None => String::new(),
+})]
+pub struct Interrupted {
+    /// New texts embedded before stopping.
+    pub done: usize,
+    /// New texts in all.
+    pub total: usize,
+    /// Where the embedded vectors were kept.
+    pub journal: Option<PathBuf>,
+}
+
+/// How an index is built: by which model, reusing which vectors, keeping new ones where, stopping when.
+pub struct Build<'a> {
+    /// The model that embeds new texts.
+    pub embedder: &'a Embedder,
+    /// The split settings the insights were made with (recorded in the index).
+    pub split: &'a SplitOptions,
+    /// Vectors that may be reused (those made by another model or precision are ignored).
+    pub sources: &'a [VectorSource<'a>],
+    /// Where each step's new vectors are appended as soon as they are made.
+    pub journal: Option<&'a mut Journal>,
+    /// Embedding stops between steps once this is set, with [`Interrupted`].
+    pub stop: &'a AtomicBool,
+}
+
+/// A flag that is never set, for builds that cannot be stopped.
+pub static NEVER: AtomicBool = AtomicBool::new(false);
+
+impl Build<'_> {
+    /// Embeds `insights` into an index: their texts and their sentences' texts, each new one once, in steps of
+    /// about [`EMBED_STEP_BYTES`] of text (so memory does not grow with the corpus beyond the vectors).
+    pub fn run(self, insights: Vec<Insight>, events: &mut dyn Events) -> Result<(Index, BuildStats), CorpusError> {
+        let Build {
+            embedder,
+            split,
+            sources,
+            mut journal,
+            stop,
+        } = self;
+        let meta = IndexMeta {
+            model_id: embedder.model_id().to_string(),
+            weights_sha256: embedder.weights_sha256().to_string(),
+            dim: embedder.dim(),
+            precision: embedder.precision(),
+            split: split.describe(),
+        };
+        Index::build(meta, insights, sources, |texts| -> Result<Embeddings, CorpusError> {
+            let mut out = Embeddings::empty(embedder.dim());
+            events.progress(Work::Embedding, 0, texts.len());
+            for step in embed_steps(texts) {
+                if stop.load(Ordering::SeqCst) {
+                    return Err(Interrupted {
+                        done: out.len(),
+                        total: texts.len(),
+                        journal: journal.as_ref().map(|j| j.path().to_path_buf()),
+                    }
+                    .into());
+                }
+                let done = out.len();
+                let vectors = embedder.embed_with_progress(step, &mut |d, _| {
+                    events.progress(Work::Embedding, done + d, texts.len())
+                })?;
+                if let Some(journal) = journal.as_deref_mut() {
+                    let hashes: Vec<String> = step.iter().map(|t| text_hash(t)).collect();
+                    journal.append(&hashes, &vectors)?;
+                }
+                for row in vectors.rows() {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// `texts` cut into consecutive steps of about [`EMBED_STEP_BYTES`] of text (at most [`EMBED_STEP_MAX_TEXTS`] texts,
+/// at least one).
+fn embed_steps<'a, 't>(texts: &'a [&'t str]) -> impl Iterator<Item = &'a [&'t str]> {
+    let mut rest = texts;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let mut n = 0;
+        while n < rest.len() && n < EMBED_STEP_MAX_TEXTS && (n == 0 || bytes < EMBED_STEP_BYTES) {
+            bytes += rest[n].len();
+            n += 1;
+        }
+        let (step, tail) = rest.split_at(n);
+        rest = tail;
+        Some(step)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_cover_every_text_once_within_their_bounds() {
+        let long = "x".repeat(EMBED_STEP_BYTES * 2);
+        let short = "word";
+        let mut texts: Vec<&str> = vec![short; EMBED_STEP_MAX_TEXTS + 10];
+        texts.insert(3, &long);
+        let steps: Vec<&[&str]> = embed_steps(&texts).collect();
+        assert_eq!(steps.iter().map(|s| s.len()).sum::<usize>(), texts.len());
+        // The oversized text ends its step; no step is empty or holds more than the cap.
+        assert_eq!(steps[0].len(), 4);
+        assert!(steps.iter().all(|s| !s.is_empty() && s.len() <= EMBED_STEP_MAX_TEXTS));
+        assert_eq!(steps.concat(), texts);
+        assert_eq!(embed_steps(&[]).count(), 0);
+    }
+}

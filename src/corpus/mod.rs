@@ -1,0 +1,139 @@
+//! A corpus made ready for analysis: documents read, split and embedded on the fly (reusing a vector cache), or a
+//! saved index opened, updated and kept beside its approximate index and journal. This is where the stages before
+//! analysis are wired together and where every decision to reuse, rebuild, refresh or trust a file is made; the
+//! caller supplies settings, a place for the cache, a stop flag and an [`Events`] sink, and shows what it is told.
+
+pub mod approximate;
+pub mod build;
+pub mod cache;
+mod events;
+pub mod saved;
+
+use std::path::PathBuf;
+
+use crate::document::{read_inputs, Document, ReadError};
+use crate::embed::{EmbedError, Embedder};
+use crate::index::{BuildStats, Index, IndexError, Nearest};
+use crate::insight::dates::DateFrom;
+use crate::insight::{split_documents, SplitOptions};
+use crate::Insight;
+
+pub use approximate::{AnnPolicy, Approximate, Searches};
+pub use build::{Build, Interrupted};
+pub use cache::VectorCache;
+pub use events::{Collected, Events, Notice, Silent, Work};
+
+/// Why a corpus could not be made ready.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CorpusError {
+    /// Reading or splitting documents failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The model failed.
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    /// An index or one of its companion files could not be read, written or used.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// Embedding was stopped on request.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+    /// Every paragraph of the inputs was empty or dropped as boilerplate.
+    #[error(
+        "no insights in {}: every paragraph was empty or dropped as boilerplate",
+        list(paths)
+    )]
+    NoInsights {
+        /// The inputs.
+        paths: Vec<PathBuf>,
+    },
+    /// A folder was given where an index file was expected.
+    #[error("{}: a folder, not an index file", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// No index file at the path.
+    #[error("no index at {}", path.display())]
+    NoIndex {
+        /// The path.
+        path: PathBuf,
+    },
+}
+
+/// Paths joined with commas.
+fn list(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
+}
+
+/// An index ready for analysis, with the approximate index its searches go through, if any.
+pub struct Corpus {
+    /// The insights and their vectors.
+    pub index: Index,
+    /// The approximate index, when searches go through one.
+    pub approximate: Option<Approximate>,
+}
+
+impl Corpus {
+    /// How this corpus is searched: through its approximate index when it has one, else exactly.
+    pub fn nearest(&self) -> Nearest<'_> {
+        match &self.approximate {
+            Some((hnsw, texts)) => Nearest::Approximate {
+                vectors: &self.index.vectors,
+                hnsw,
+                texts,
+                ef: hnsw.options.ef_for(hnsw.len()),
+            },
+            None => Nearest::Exact(&self.index.vectors),
+        }
+    }
+}
+
+/// Reads and splits `paths` into insights, with the documents they came from (skipped files are notices); no
+/// insight at all is an error.
+pub fn read_insights(
+    paths: &[PathBuf],
+    split: &SplitOptions,
+    events: &mut dyn Events,
+) -> Result<(Vec<Insight>, Vec<Document>), CorpusError> {
+    let loaded = read_inputs(paths)?;
+    for skipped in loaded.skipped {
+        events.notice(Notice::Skipped {
+            path: skipped.path,
+            reason: skipped.reason,
+        });
+    }
+    let insights = split_documents(&loaded.documents, split)?;
+    if insights.is_empty() {
+        return Err(CorpusError::NoInsights { paths: paths.to_vec() });
+    }
+    Ok((insights, loaded.documents))
+}
+
+/// Embeds the insights of `documents` into an index held in memory, reusing and updating `cache` when there is
+/// one, and records their provenance (dates by `date_from`, sentence places).
+pub fn index_documents(
+    insights: Vec<Insight>,
+    documents: &[Document],
+    split: &SplitOptions,
+    date_from: DateFrom,
+    embedder: &Embedder,
+    cache: Option<&VectorCache>,
+    events: &mut dyn Events,
+) -> Result<(Index, BuildStats), CorpusError> {
+    let (mut index, stats) = match cache {
+        Some(cache) => cache.embed(insights, split, embedder, events)?,
+        None => Build {
+            embedder,
+            split,
+            sources: &[],
+            journal: None,
+            stop: &build::NEVER,
+        }
+        .run(insights, events)?,
+    };
+    index.record_provenance(documents, date_from);
+    Ok((index, stats))
+}
