@@ -9,7 +9,7 @@ use clap::Args;
 use serde_json::json;
 
 use insights::corpus::approximate::Refreshed;
-use insights::corpus::saved::{self, Previous, UpdateOptions, Updated};
+use insights::corpus::saved::{IndexWriter, UpdateOptions, Updated};
 use insights::corpus::CorpusError;
 use insights::index::ann::file::ann_path;
 use insights::index::IndexError;
@@ -67,8 +67,8 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         bail!("--ann-vectors sets up the approximate index, which --ann off removes: leave out one of them");
     }
     let mut events = StderrEvents::new(args.model.quiet);
-    // Only a missing file or a damaged index is replaced; anything else at that path is left alone.
-    let previous = Previous::at(&args.index, &mut events).map_err(|e| match e {
+    // One writer at a time; only a missing file or a damaged index is replaced, anything else is left alone.
+    let writer = IndexWriter::open(&args.index, &mut events).map_err(|e| match e {
         CorpusError::Folder { .. } => anyhow!(
             "{} is a folder: --index names the index file to write (for example {})",
             args.index.display(),
@@ -90,7 +90,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     // Without --precision, a re-index keeps the precision of the index it replaces.
     let embedder = args
         .model
-        .load_embedder(None, previous.index().map(|p| p.meta.precision))?;
+        .load_embedder(None, writer.previous().index().map(|p| p.meta.precision))?;
     let opts = UpdateOptions {
         date_from: args.split.date_from(),
         ann: args.ann.policy(),
@@ -100,9 +100,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         index,
         stats,
         approximate,
-    } = saved::update(
-        &args.index,
-        &previous,
+    } = writer.update(
         insights,
         &documents,
         &split,

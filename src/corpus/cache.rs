@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::embed::{Embedder, Precision};
-use crate::index::{cache, store, BuildStats, Index, VectorSource};
+use crate::index::lock::WriteLock;
+use crate::index::{cache, store, BuildStats, Index, IndexError, VectorSource};
 use crate::insight::SplitOptions;
 use crate::Insight;
 
@@ -41,7 +42,8 @@ impl VectorCache {
 
     /// Embeds insights, reusing the cached vectors, then writes back the cache with this index's texts first (up
     /// to [`CACHE_MAX_ENTRIES`]) when anything new was embedded or there was no cache. An unreadable cache counts
-    /// as none; a cache that cannot be written is a notice, not an error.
+    /// as none; a cache that cannot be written is a notice, not an error. Processes sharing the cache keep each
+    /// other's entries.
     pub fn embed(
         &self,
         insights: Vec<Insight>,
@@ -49,6 +51,7 @@ impl VectorCache {
         embedder: &Embedder,
         events: &mut dyn Events,
     ) -> Result<(Index, BuildStats), CorpusError> {
+        let seen = FileStamp::of(&self.path);
         let old = store::load(&self.path).ok();
         let sources: Vec<VectorSource> = old.iter().flat_map(Index::as_sources).collect();
         let build = Build {
@@ -60,12 +63,48 @@ impl VectorCache {
         };
         let (index, stats) = build.run(insights, events)?;
         if stats.embedded + stats.sentences_embedded > 0 || old.is_none() {
-            let merged = cache::merged(&index, old.as_ref(), CACHE_MAX_ENTRIES);
-            if let Err(e) = store::save(&merged, &self.path) {
+            if let Err(e) = self.write(&index, old, seen) {
                 events.notice(Notice::CacheNotUpdated(e));
             }
         }
         Ok((index, stats))
+    }
+
+    /// Writes the cache: `index`'s texts, then those of the cache as it is now, under the cache's lock, so that
+    /// analyses running side by side each add their texts instead of the last one's write winning. `old` is the
+    /// cache as read before embedding, read again only when another process has replaced it since (`seen`).
+    fn write(&self, index: &Index, old: Option<Index>, seen: Option<FileStamp>) -> Result<(), IndexError> {
+        let _lock = WriteLock::acquire(&self.path)?;
+        let old = match FileStamp::of(&self.path) {
+            now if now == seen => old,
+            _ => store::load(&self.path).ok(),
+        };
+        let merged = cache::merged(index, old.as_ref(), CACHE_MAX_ENTRIES);
+        store::save(&merged, &self.path)
+    }
+}
+
+/// What tells one version of a file from the next: a write replaces the file (a new inode) or changes its size or
+/// time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    len: u64,
+    modified: i64,
+    modified_ns: i64,
+}
+
+impl FileStamp {
+    /// The file's stamp; `None` when there is no file.
+    fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            inode: m.ino(),
+            len: m.len(),
+            modified: m.mtime(),
+            modified_ns: m.mtime_nsec(),
+        })
     }
 }
 

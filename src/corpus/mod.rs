@@ -54,6 +54,15 @@ pub enum CorpusError {
         /// The folder.
         path: PathBuf,
     },
+    /// Another process is writing this index.
+    #[error("{} is being written by another insights process{}; wait for it to finish", path.display(),
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Busy {
+        /// The index.
+        path: PathBuf,
+        /// The writer's process id, when known.
+        pid: Option<u32>,
+    },
     /// No index file at the path.
     #[error("no index at {}", path.display())]
     NoIndex {

@@ -1,13 +1,15 @@
-//! A saved index from end to end: what is at its path, opening it for analysis, and updating it from documents
-//! (reused vectors, the journal that makes an interrupted run resumable, the atomic write, `FILE.ann` refreshed).
+//! A saved index from end to end: opening it for analysis, and updating it from documents by its one writer (the
+//! lock, what is at its path, reused vectors, the journal that makes an interrupted run resumable, the atomic write,
+//! `FILE.ann` refreshed).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use crate::document::Document;
 use crate::embed::Embedder;
 use crate::index::ann::compact::Storage;
 use crate::index::journal::{journal_path, Journal};
+use crate::index::lock::WriteLock;
 use crate::index::{store, BuildStats, Index, IndexError, VectorSource};
 use crate::insight::dates::DateFrom;
 use crate::insight::SplitOptions;
@@ -29,33 +31,126 @@ pub enum Previous {
 }
 
 impl Previous {
-    /// What is at `path`. Errors, so that nothing is replaced: a folder, a file that is not an index, an index of
-    /// a newer format, or a file that cannot be read.
-    pub fn at(path: &Path, events: &mut dyn Events) -> Result<Previous, CorpusError> {
-        if path.is_dir() {
-            return Err(CorpusError::Folder {
-                path: path.to_path_buf(),
-            });
-        }
-        match store::load(path) {
-            Ok(index) => Ok(Previous::Index(Box::new(index))),
-            Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                Ok(Previous::Missing)
-            }
-            Err(e @ IndexError::Format { .. }) => {
-                events.notice(Notice::DamagedIndexRebuilt(e));
-                Ok(Previous::Damaged)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// The readable index, if there is one.
     pub fn index(&self) -> Option<&Index> {
         match self {
             Previous::Index(index) => Some(index),
             Previous::Missing | Previous::Damaged => None,
         }
+    }
+}
+
+/// The one writer of a saved index: holds the lock on writing it from before its previous content is read until
+/// the new one is in place.
+#[derive(Debug)]
+pub struct IndexWriter {
+    path: PathBuf,
+    previous: Previous,
+    _lock: WriteLock,
+}
+
+impl IndexWriter {
+    /// Takes the lock on writing `path` and reads what is there. Errors, so that nothing is replaced: a folder,
+    /// another process writing it ([`CorpusError::Busy`]), a file that is not an index, an index of a newer format,
+    /// or a file that cannot be read.
+    pub fn open(path: &Path, events: &mut dyn Events) -> Result<IndexWriter, CorpusError> {
+        if path.is_dir() {
+            return Err(CorpusError::Folder {
+                path: path.to_path_buf(),
+            });
+        }
+        let lock = WriteLock::try_acquire(path)?.map_err(|held| CorpusError::Busy {
+            path: path.to_path_buf(),
+            pid: held.pid,
+        })?;
+        let previous = match store::load(path) {
+            Ok(index) => Previous::Index(Box::new(index)),
+            Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Previous::Missing,
+            Err(e @ IndexError::Format { .. }) => {
+                events.notice(Notice::DamagedIndexRebuilt(e));
+                Previous::Damaged
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(IndexWriter {
+            path: path.to_path_buf(),
+            previous,
+            _lock: lock,
+        })
+    }
+
+    /// What was at the path when the lock was taken.
+    pub fn previous(&self) -> &Previous {
+        &self.previous
+    }
+
+    /// The index written anew from `insights` (split from `documents` with `split`) by `embedder`: vectors of texts
+    /// in the previous index or in the journal of an interrupted run are reused, new ones journaled as they are made
+    /// (stopping between steps once `stop` is set leaves them there for the next run), the index written
+    /// atomically, the journal removed, `FILE.ann` refreshed, and the lock released.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update(
+        self,
+        insights: Vec<Insight>,
+        documents: &[Document],
+        split: &SplitOptions,
+        embedder: &Embedder,
+        opts: &UpdateOptions,
+        stop: &AtomicBool,
+        events: &mut dyn Events,
+    ) -> Result<Updated, CorpusError> {
+        let path = self.path.as_path();
+        let old = self.previous.index();
+        if let Some(old) = old.filter(|old| old.meta.precision != embedder.precision()) {
+            events.notice(Notice::PrecisionChanged {
+                path: path.to_path_buf(),
+                old: old.meta.precision,
+                new: embedder.precision(),
+            });
+        }
+        let (mut journal, recovered) = Journal::open(
+            &journal_path(path),
+            embedder.weights_sha256(),
+            embedder.precision(),
+            embedder.dim(),
+        )?;
+        if !recovered.hashes.is_empty() {
+            let journal_path = journal.path().to_path_buf();
+            events.notice(match recovered.applicable(&insights) {
+                0 => Notice::JournalOfOtherTexts {
+                    path: journal_path,
+                    vectors: recovered.hashes.len(),
+                },
+                kept => Notice::Resuming {
+                    path: journal_path,
+                    kept,
+                },
+            });
+        }
+        let resumed = VectorSource {
+            weights_sha256: embedder.weights_sha256(),
+            precision: embedder.precision(),
+            hashes: &recovered.hashes,
+            vectors: &recovered.vectors,
+        };
+        let sources: Vec<VectorSource> = old.into_iter().flat_map(Index::as_sources).chain([resumed]).collect();
+        let build = Build {
+            embedder,
+            split,
+            sources: &sources,
+            journal: Some(&mut journal),
+            stop,
+        };
+        let (mut index, stats) = build.run(insights, events)?;
+        index.record_provenance(documents, opts.date_from);
+        store::save(&index, path)?;
+        journal.remove()?;
+        let approximate = refresh_saved(&index, path, opts.ann, opts.ann_storage, events)?;
+        Ok(Updated {
+            index,
+            stats,
+            approximate,
+        })
     }
 }
 
@@ -95,73 +190,4 @@ pub struct Updated {
     pub stats: BuildStats,
     /// What happened to `FILE.ann`.
     pub approximate: Refreshed,
-}
-
-/// The index at `path` made anew from `insights` (split from `documents` with `split`) by `embedder`: vectors of
-/// texts in `previous` or in the journal of an interrupted run are reused, new ones journaled as they are made
-/// (stopping between steps once `stop` is set leaves them there for the next run), the index written atomically,
-/// the journal removed, and `FILE.ann` refreshed.
-#[allow(clippy::too_many_arguments)]
-pub fn update(
-    path: &Path,
-    previous: &Previous,
-    insights: Vec<Insight>,
-    documents: &[Document],
-    split: &SplitOptions,
-    embedder: &Embedder,
-    opts: &UpdateOptions,
-    stop: &AtomicBool,
-    events: &mut dyn Events,
-) -> Result<Updated, CorpusError> {
-    let old = previous.index();
-    if let Some(old) = old.filter(|old| old.meta.precision != embedder.precision()) {
-        events.notice(Notice::PrecisionChanged {
-            path: path.to_path_buf(),
-            old: old.meta.precision,
-            new: embedder.precision(),
-        });
-    }
-    let (mut journal, recovered) = Journal::open(
-        &journal_path(path),
-        embedder.weights_sha256(),
-        embedder.precision(),
-        embedder.dim(),
-    )?;
-    if !recovered.hashes.is_empty() {
-        let journal_path = journal.path().to_path_buf();
-        events.notice(match recovered.applicable(&insights) {
-            0 => Notice::JournalOfOtherTexts {
-                path: journal_path,
-                vectors: recovered.hashes.len(),
-            },
-            kept => Notice::Resuming {
-                path: journal_path,
-                kept,
-            },
-        });
-    }
-    let resumed = VectorSource {
-        weights_sha256: embedder.weights_sha256(),
-        precision: embedder.precision(),
-        hashes: &recovered.hashes,
-        vectors: &recovered.vectors,
-    };
-    let sources: Vec<VectorSource> = old.into_iter().flat_map(Index::as_sources).chain([resumed]).collect();
-    let build = Build {
-        embedder,
-        split,
-        sources: &sources,
-        journal: Some(&mut journal),
-        stop,
-    };
-    let (mut index, stats) = build.run(insights, events)?;
-    index.record_provenance(documents, opts.date_from);
-    store::save(&index, path)?;
-    journal.remove()?;
-    let approximate = refresh_saved(&index, path, opts.ann, opts.ann_storage, events)?;
-    Ok(Updated {
-        index,
-        stats,
-        approximate,
-    })
 }

@@ -5,6 +5,7 @@ pub mod ann;
 pub mod cache;
 pub mod exact;
 pub mod journal;
+pub mod lock;
 pub mod nearest;
 pub mod sentences;
 pub mod store;

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use insights::corpus::approximate::{for_search, refresh_saved, AnnPolicy, Refreshed, Searches};
-use insights::corpus::saved::{self, Previous, UpdateOptions};
-use insights::corpus::{read_insights, Collected, CorpusError, Events, Notice, VectorCache, Work};
+use insights::corpus::saved::{self, IndexWriter, UpdateOptions};
+use insights::corpus::{read_insights, Collected, CorpusError, Events, Notice, Silent, VectorCache, Work};
 use insights::index::ann::file::ann_path;
 use insights::index::journal::journal_path;
+use insights::index::lock::lock_path;
 use insights::index::IndexError;
 use insights::insight::{SplitMode, SplitOptions};
 
@@ -22,11 +23,9 @@ fn seeds() -> PathBuf {
 fn update(path: &Path, paths: &[PathBuf], stop: &AtomicBool) -> (Result<saved::Updated, CorpusError>, Collected) {
     let mut events = Collected::default();
     let split = SplitOptions::default();
-    let previous = Previous::at(path, &mut events).expect("the path can hold an index");
+    let writer = IndexWriter::open(path, &mut events).expect("the path can hold an index");
     let (insights, documents) = read_insights(paths, &split, &mut events).unwrap();
-    let result = saved::update(
-        path,
-        &previous,
+    let result = writer.update(
         insights,
         &documents,
         &split,
@@ -43,17 +42,19 @@ fn what_is_at_the_path_decides_what_is_replaced() {
     let tmp = tempfile::tempdir().unwrap();
     let mut events = Collected::default();
     let path = tmp.path().join("a.idx");
-    assert!(matches!(Previous::at(&path, &mut events), Ok(Previous::Missing)));
+    let previous = |events: &mut Collected| IndexWriter::open(&path, events).map(|w| format!("{:?}", w.previous()));
+    assert_eq!(previous(&mut events).unwrap(), "Missing");
     assert!(matches!(
-        Previous::at(tmp.path(), &mut events),
+        IndexWriter::open(tmp.path(), &mut events),
         Err(CorpusError::Folder { .. })
     ));
     std::fs::write(&path, "notes, not an index\n").unwrap();
     assert!(matches!(
-        Previous::at(&path, &mut events),
+        previous(&mut events),
         Err(CorpusError::Index(IndexError::NotAnIndex { .. }))
     ));
     assert!(events.notices.is_empty());
+    assert!(!lock_path(&path).exists(), "a refused writer leaves no lock file");
 
     let never = AtomicBool::new(false);
     std::fs::remove_file(&path).unwrap();
@@ -62,7 +63,20 @@ fn what_is_at_the_path_decides_what_is_replaced() {
     assert_eq!(first.stats.reused, 0);
     let distinct: std::collections::HashSet<&String> = first.index.hashes.iter().collect();
     assert_eq!(first.stats.embedded, distinct.len(), "each distinct text embedded once");
-    assert!(matches!(Previous::at(&path, &mut events), Ok(Previous::Index(_))));
+    let writer = IndexWriter::open(&path, &mut events).unwrap();
+    assert!(writer.previous().index().is_some_and(|i| i.len() == first.index.len()));
+    // While one writer holds the index, a second is refused, naming the holder.
+    let busy = IndexWriter::open(&path, &mut events).expect_err("one writer at a time");
+    assert!(
+        matches!(busy, CorpusError::Busy { pid: Some(p), .. } if p == std::process::id()),
+        "{busy}"
+    );
+    assert!(
+        busy.to_string()
+            .contains("is being written by another insights process"),
+        "{busy}"
+    );
+    drop(writer);
     assert_eq!(saved::open(&path).unwrap().len(), first.index.len());
     assert!(matches!(
         saved::open(&tmp.path().join("none.idx")),
@@ -141,12 +155,10 @@ fn a_stopped_run_keeps_its_vectors_and_the_next_resumes_from_them() {
     let path = tmp.path().join("notes.idx");
     let model = embedder(8);
     let run = |events: &mut dyn Events, stop: &AtomicBool| {
-        let previous = Previous::at(&path, events).unwrap();
+        let writer = IndexWriter::open(&path, events).unwrap();
         let (insights, documents) = read_insights(std::slice::from_ref(&notes), &split, events).unwrap();
         let opts = UpdateOptions::default();
-        saved::update(
-            &path, &previous, insights, &documents, &split, &model, &opts, stop, events,
-        )
+        writer.update(insights, &documents, &split, &model, &opts, stop, events)
     };
 
     let stop = AtomicBool::new(false);
@@ -164,6 +176,7 @@ fn a_stopped_run_keeps_its_vectors_and_the_next_resumes_from_them() {
     assert_eq!(interrupted.total, 4500);
     assert_eq!(interrupted.journal.as_deref(), Some(journal_path(&path).as_path()));
     assert!(!path.exists(), "no index is written by a stopped run");
+    assert!(!lock_path(&path).exists(), "a stopped writer releases its lock");
     assert!(journal_path(&path).exists());
 
     let mut events = Collected::default();
@@ -253,4 +266,86 @@ fn the_approximate_index_is_trusted_only_while_it_matches() {
         Refreshed::Removed
     );
     assert!(!ann_path(&other).exists());
+}
+
+/// Runs another analysis into the same cache in the middle of this one's embedding, as a second process would.
+struct OtherAnalysisMeanwhile<'a> {
+    other: Option<Box<dyn FnOnce() + Send + 'a>>,
+}
+
+impl Events for OtherAnalysisMeanwhile<'_> {
+    fn progress(&mut self, _: Work, done: usize, _: usize) {
+        if done > 0 {
+            if let Some(other) = self.other.take() {
+                other();
+            }
+        }
+    }
+}
+
+#[test]
+fn analyses_sharing_the_cache_keep_each_others_vectors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = embedder(8);
+    let cache = VectorCache::in_folder(tmp.path(), model.weights_sha256(), model.precision());
+    let split = SplitOptions::default();
+    let mut events = Collected::default();
+    let (seed_insights, _) = read_insights(&[seeds()], &split, &mut events).unwrap();
+    let debian = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian_4_sections.jsonl");
+    let (debian_insights, _) = read_insights(&[debian], &split, &mut events).unwrap();
+    let other_model = embedder(8);
+    let other_cache = cache.clone();
+    let other_insights = debian_insights.clone();
+    let other_split = split.clone();
+    let mut meanwhile = OtherAnalysisMeanwhile {
+        other: Some(Box::new(move || {
+            let (_, stats) = other_cache
+                .embed(other_insights, &other_split, &other_model, &mut Silent)
+                .unwrap();
+            assert_eq!(stats.reused, 0);
+        })),
+    };
+    cache
+        .embed(seed_insights.clone(), &split, &model, &mut meanwhile)
+        .unwrap();
+    assert!(meanwhile.other.is_none(), "the other analysis ran during this one");
+    // Both analyses' texts are in the cache: neither run embeds anything again.
+    for insights in [seed_insights, debian_insights] {
+        let (_, stats) = cache.embed(insights, &split, &model, &mut Silent).unwrap();
+        assert_eq!((stats.embedded, stats.sentences_embedded), (0, 0));
+    }
+}
+
+#[test]
+fn the_command_line_refuses_a_second_writer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("a.idx");
+    let held = insights::index::lock::WriteLock::try_acquire(&path).unwrap().unwrap();
+    let (ok, _, stderr) = crate::pipeline::run(
+        crate::cli_embed::insights()
+            .arg("index")
+            .arg(seeds())
+            .arg("-i")
+            .arg(&path),
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "{} is being written by another insights process (pid {}); wait for it to finish",
+            path.display(),
+            std::process::id()
+        )),
+        "{stderr}"
+    );
+    assert!(!path.exists());
+    drop(held);
+    let (ok, _, stderr) = crate::pipeline::run(
+        crate::cli_embed::insights()
+            .arg("index")
+            .arg(seeds())
+            .arg("-i")
+            .arg(&path)
+            .arg("-q"),
+    );
+    assert!(ok, "{stderr}");
 }
