@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use insights::embed::cpu_bert::{int8, kernels, Isa};
-use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, DEFAULT_MODEL, ENGINE_ENV};
+use insights::embed::{DeviceChoice, EmbedOptions, Embedder, Engine, ModelLocator, DEFAULT_MODEL};
 use insights::vectors::row_products;
 
 fn data(n: usize) -> Vec<f32> {
@@ -114,18 +114,17 @@ fn whole_corpus(c: &mut Criterion) {
     let mut group = c.benchmark_group("kernels");
     group.sample_size(10);
     group.throughput(Throughput::Elements(refs.len() as u64));
-    for engine in ["fast", "candle"] {
-        std::env::set_var(ENGINE_ENV, engine);
+    for (name, engine) in [("fast", Engine::Fast), ("candle", Engine::Candle)] {
         let opts = EmbedOptions {
             device: DeviceChoice::Cpu,
+            engine,
             ..EmbedOptions::default()
         };
         let embedder = Embedder::load(&located.files, located.weights_sha256.clone(), &opts).expect("model loads");
-        group.bench_function(BenchmarkId::new("reference_151_texts", engine), |b| {
+        group.bench_function(BenchmarkId::new("reference_151_texts", name), |b| {
             b.iter(|| embedder.embed(&refs).expect("embeds"))
         });
     }
-    std::env::remove_var(ENGINE_ENV);
     group.finish();
 }
 

@@ -210,7 +210,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn held_out(path: &str, nq: usize) -> Result<(Embeddings, Embeddings)> {
     let index = insights::index::store::load(std::path::Path::new(path))?;
     let step = (index.len() / nq.max(1)).max(2);
-    let (mut data, mut qs) = (Embeddings::empty(index.meta.dim), Embeddings::empty(index.meta.dim));
+    let (mut data, mut qs) = (
+        Embeddings::empty(index.meta.kind.dim),
+        Embeddings::empty(index.meta.kind.dim),
+    );
     for (i, row) in index.vectors.rows().enumerate() {
         if i % step == step / 2 && qs.len() < nq {
             qs.push(row);

@@ -3,26 +3,59 @@
 use rayon::prelude::*;
 
 use super::duplicates::DuplicateGroup;
-use crate::index::{Hit, Index, Nearest};
+use crate::index::{top_k_among, Hit, Index, Nearest};
 
 /// Neighbours looked at per insight when finding duplicates and links.
 pub const CANDIDATES: usize = 10;
 /// The lowest score a candidate pair needs to be considered as a duplicate or link at all.
 pub const CANDIDATE_MIN_SCORE: f32 = 0.5;
 
+/// When the documents other than the largest hold at most this many insights, or at most a 64th of the corpus, the
+/// largest document's insights are matched by scoring those few insights exactly: a search of the whole corpus
+/// filtered to other documents would reject nearly all it finds (one long notes file beside a few short ones; a
+/// single file split by line).
+const FEW_OTHERS: usize = 8192;
+
 /// For each insight, its at most `k` nearest insights from other documents with score ≥ `min_score`, best first,
-/// found by `nearest` (one search per insight: n searches, never an n×n matrix).
+/// found by `nearest` (one search per insight: n searches, never an n×n matrix), or exactly among the other
+/// documents' insights where those are few (see [`FEW_OTHERS`]).
 pub fn cross_document_neighbours(index: &Index, nearest: &Nearest, k: usize, min_score: f32) -> Vec<Vec<Hit>> {
     let doc_of = index.document_ids();
+    let few_others = few_others(&doc_of);
     (0..index.len())
         .into_par_iter()
         .map(|i| {
-            let keep = |j: usize| doc_of[j] != doc_of[i];
-            let mut hits = nearest.top_k(index.vectors.row(i), k, &keep);
+            let query = index.vectors.row(i);
+            let mut hits = match &few_others {
+                Some((largest, others)) if doc_of[i] == *largest => top_k_among(&index.vectors, query, k, others),
+                _ => nearest.top_k(query, k, &|j: usize| doc_of[j] != doc_of[i]),
+            };
             hits.retain(|h| h.score >= min_score);
             hits
         })
         .collect()
+}
+
+/// The largest document and the rows of all the others, when those are few enough to score exactly.
+fn few_others(doc_of: &[usize]) -> Option<(usize, Vec<u32>)> {
+    let mut sizes: Vec<usize> = Vec::new();
+    for &d in doc_of {
+        if sizes.len() <= d {
+            sizes.resize(d + 1, 0);
+        }
+        sizes[d] += 1;
+    }
+    let (largest, &size) = sizes
+        .iter()
+        .enumerate()
+        .max_by_key(|&(d, &n)| (n, std::cmp::Reverse(d)))?;
+    let others = doc_of.len() - size;
+    (others <= FEW_OTHERS || others * 64 <= doc_of.len()).then(|| {
+        let rows = (0..doc_of.len() as u32)
+            .filter(|&r| doc_of[r as usize] != largest)
+            .collect();
+        (largest, rows)
+    })
 }
 
 /// A link between two insights of different documents.
@@ -91,10 +124,12 @@ pub(crate) mod tests {
         e.normalize();
         Index {
             meta: IndexMeta {
-                model_id: "t".into(),
-                weights_sha256: "t".into(),
-                dim: 2,
-                precision: crate::embed::Precision::F32,
+                kind: crate::embed::VectorKind {
+                    model_id: "t".into(),
+                    weights_sha256: "t".into(),
+                    dim: 2,
+                    precision: crate::embed::Precision::F32,
+                },
                 split: "paragraph".into(),
             },
             hashes: (0..docs.len()).map(|i| i.to_string()).collect(),
@@ -122,5 +157,36 @@ pub(crate) mod tests {
         let l = links(&n);
         assert_eq!(l.len(), 2);
         assert_eq!((l[0].a, l[0].b), (1, 2), "strongest link first");
+    }
+
+    #[test]
+    fn a_corpus_of_one_large_document_and_a_few_small_ones_finds_what_a_filtered_scan_finds() {
+        // 20,000 insights in one document, 150 in three others: searched exactly among the 150.
+        let mut rng = crate::rng::Rng::new(11);
+        let docs: Vec<&str> = (0..20_150)
+            .map(|i| if i < 20_000 { "big" } else { ["x", "y", "z"][i % 3] })
+            .collect();
+        let vectors: Vec<[f32; 2]> = (0..docs.len())
+            .map(|_| [rng.next_f64() as f32 - 0.5, rng.next_f64() as f32 - 0.5])
+            .collect();
+        let index = index_of(&docs, &vectors);
+        let doc_of = index.document_ids();
+        let (largest, others) = few_others(&doc_of).expect("few others");
+        assert_eq!((docs[largest], others.len()), ("big", 150));
+        let exact = Nearest::Exact(&index.vectors);
+        let found = cross_document_neighbours(&index, &exact, 3, -1.0);
+        for i in [0, 7, 19_999, 20_001, 20_149] {
+            let scan = exact.top_k(index.vectors.row(i), 3, &|j: usize| doc_of[j] != doc_of[i]);
+            assert_eq!(found[i], scan, "insight {i}");
+        }
+        // One document alone has no cross-document neighbours at all, and nothing is searched for them.
+        let alone = index_of(&["a"; 5], &[[1.0, 0.0]; 5]);
+        assert!(
+            cross_document_neighbours(&alone, &Nearest::Exact(&alone.vectors), 3, -1.0)
+                .iter()
+                .all(Vec::is_empty)
+        );
+        // Documents of similar sizes are searched as before.
+        assert!(few_others(&[0, 0, 1, 1, 2, 2].repeat(5000)).is_none());
     }
 }

@@ -288,10 +288,12 @@ mod tests {
             .map(|(n, t)| Insight::new(format!("d{n}"), 1, 1, *t))
             .collect();
         let meta = IndexMeta {
-            model_id: "m".into(),
-            weights_sha256: "w".into(),
-            dim: 5,
-            precision: Precision::F32,
+            kind: crate::embed::VectorKind {
+                model_id: "m".into(),
+                weights_sha256: "w".into(),
+                dim: 5,
+                precision: Precision::F32,
+            },
             split: "paragraph".into(),
         };
         let embed = |texts: &[&str]| -> Result<Embeddings, ()> {

@@ -180,8 +180,7 @@ impl CorpusArgs {
             let split = self.split.options();
             let (insights, documents) = read_insights(&self.paths, &split, &mut events)?;
             let embedder = self.model.load_embedder(None, None)?;
-            let cache =
-                cache_folder().map(|f| VectorCache::in_folder(&f, embedder.weights_sha256(), embedder.precision()));
+            let cache = cache_folder().map(|f| VectorCache::in_folder(&f, embedder.kind()));
             let (index, _) = corpus::index_documents(
                 insights,
                 &documents,
@@ -214,14 +213,8 @@ impl CorpusArgs {
         let embedder = if need_model {
             let embedder = self
                 .model
-                .load_embedder(Some(&index.meta.model_id), Some(index.meta.precision))?;
-            index.check_model(
-                &path,
-                embedder.model_id(),
-                embedder.weights_sha256(),
-                embedder.dim(),
-                embedder.precision(),
-            )?;
+                .load_embedder(Some(&index.meta.kind.model_id), Some(index.meta.kind.precision))?;
+            index.check_model(&path, embedder.kind())?;
             Some(embedder)
         } else {
             None

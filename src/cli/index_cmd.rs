@@ -90,7 +90,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     // Without --precision, a re-index keeps the precision of the index it replaces.
     let embedder = args
         .model
-        .load_embedder(None, writer.previous().index().map(|p| p.meta.precision))?;
+        .load_embedder(None, writer.previous().index().map(|p| p.meta.kind.precision))?;
     let opts = UpdateOptions {
         date_from: args.split.date_from(),
         ann: args.ann.policy(),
@@ -131,9 +131,9 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                 "embedded": stats.embedded,
                 "reused": stats.reused,
                 "sentences_embedded": stats.sentences_embedded,
-                "model": index.meta.model_id,
-                "dim": index.meta.dim,
-                "precision": index.meta.precision,
+                "model": index.meta.kind.model_id,
+                "dim": index.meta.kind.dim,
+                "precision": index.meta.kind.precision,
                 "approximate_index": ann_json,
             })
         },

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use insights::embed::{DeviceChoice, EmbedOptions, Embedder, ModelLocator, Precision, DEFAULT_MODEL};
+use insights::embed::{DeviceChoice, EmbedOptions, Embedder, Engine, ModelLocator, Precision, DEFAULT_MODEL};
 
 /// Find the topics, recurring arguments and near-duplicates across your documents, on your own hardware.
 #[derive(Parser, Debug)]
@@ -84,7 +84,7 @@ pub struct ModelArgs {
     /// Where the model runs: auto, cpu, cuda[:N] or metal[:N] (GPUs need a build with that feature).
     #[arg(long, default_value = "auto", value_name = "DEVICE")]
     pub device: DeviceChoice,
-    /// Texts per forward pass on a GPU, or with candle's engine (INSIGHTS_ENGINE=candle) [default: 8 on the CPU,
+    /// Texts per forward pass on a GPU, or with candle's engine (--engine candle) [default: 8 on the CPU,
     /// 64 on a GPU]. The CPU's own engine packs texts into chunks of 2,048 word pieces instead, with no padding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub batch_size: Option<u32>,
@@ -95,9 +95,35 @@ pub struct ModelArgs {
     /// no faster than f32; see the README). An index holds one precision.
     #[arg(long, value_name = "f32|int8")]
     pub precision: Option<Precision>,
+    /// Which encoder runs the model: `auto` uses this program's own CPU forward wherever it supports the model
+    /// and the device is the CPU, else candle's `BertModel`; `fast` insists on the former, `candle` on the latter.
+    #[arg(long, env = "INSIGHTS_ENGINE", value_enum, default_value_t = EngineChoice::Auto, value_name = "ENGINE")]
+    pub engine: EngineChoice,
     /// No progress messages on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// `--engine` values.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The fast CPU forward where it can run, else candle.
+    Auto,
+    /// The fast CPU forward, or an error.
+    Fast,
+    /// candle's BertModel.
+    Candle,
+}
+
+impl EngineChoice {
+    /// The library's engine.
+    fn engine(self) -> Engine {
+        match self {
+            EngineChoice::Auto => Engine::Auto,
+            EngineChoice::Fast => Engine::Fast,
+            EngineChoice::Candle => Engine::Candle,
+        }
+    }
 }
 
 impl ModelArgs {
@@ -113,6 +139,7 @@ impl ModelArgs {
             batch_size: self.batch_size.map(|b| b as usize),
             device: self.device,
             precision: self.precision.or(fallback_precision).unwrap_or_default(),
+            engine: self.engine.engine(),
         };
         Ok(Embedder::load(&located.files, located.weights_sha256, &opts)?)
     }

@@ -72,7 +72,7 @@ pub fn for_search(
     let texts = DistinctTexts::of(index);
     if let Some(path) = saved.map(ann_path).filter(|p| p.exists()) {
         match ann_file::load(&path) {
-            Ok(hnsw) if *hnsw.keys == texts.keys[..] && hnsw.dim == index.meta.dim => return Some((hnsw, texts)),
+            Ok(hnsw) if *hnsw.keys == texts.keys[..] && hnsw.dim == index.meta.kind.dim => return Some((hnsw, texts)),
             Ok(_) => events.notice(Notice::ApproximateStale { path }),
             Err(e) => events.notice(Notice::ApproximateUnreadable(e)),
         }

@@ -64,10 +64,7 @@ impl Build<'_> {
             stop,
         } = self;
         let meta = IndexMeta {
-            model_id: embedder.model_id().to_string(),
-            weights_sha256: embedder.weights_sha256().to_string(),
-            dim: embedder.dim(),
-            precision: embedder.precision(),
+            kind: embedder.kind().clone(),
             split: split.describe(),
         };
         Index::build(meta, insights, sources, |texts| -> Result<Embeddings, CorpusError> {

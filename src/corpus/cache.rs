@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::embed::{Embedder, Precision};
+use crate::embed::{Embedder, Precision, VectorKind};
 use crate::index::lock::WriteLock;
 use crate::index::{cache, store, BuildStats, Index, IndexError, VectorSource};
 use crate::insight::SplitOptions;
@@ -22,11 +22,10 @@ pub struct VectorCache {
 }
 
 impl VectorCache {
-    /// The cache in `folder` for vectors made by the model whose weights have `weights_sha256`, at `precision`:
-    /// `vectors-<first 16 hex digits>[-int8].idx`.
-    pub fn in_folder(folder: &Path, weights_sha256: &str, precision: Precision) -> Self {
-        let tag: String = weights_sha256.chars().take(16).collect();
-        let suffix = match precision {
+    /// The cache in `folder` for vectors of `kind`: `vectors-<the weights' first 16 hex digits>[-int8].idx`.
+    pub fn in_folder(folder: &Path, kind: &VectorKind) -> Self {
+        let tag = kind.short_digest();
+        let suffix = match kind.precision {
             Precision::F32 => "",
             Precision::Int8 => "-int8",
         };
@@ -115,10 +114,19 @@ mod tests {
     #[test]
     fn one_file_per_model_and_precision() {
         let folder = Path::new("/c");
-        let f32 = VectorCache::in_folder(folder, "0123456789abcdef0123", Precision::F32);
-        let int8 = VectorCache::in_folder(folder, "0123456789abcdef0123", Precision::Int8);
+        let kind = |weights: &str, precision| VectorKind {
+            model_id: "m".into(),
+            weights_sha256: weights.into(),
+            dim: 4,
+            precision,
+        };
+        let f32 = VectorCache::in_folder(folder, &kind("0123456789abcdef0123", Precision::F32));
+        let int8 = VectorCache::in_folder(folder, &kind("0123456789abcdef0123", Precision::Int8));
         assert_eq!(f32.path(), Path::new("/c/vectors-0123456789abcdef.idx"));
         assert_eq!(int8.path(), Path::new("/c/vectors-0123456789abcdef-int8.idx"));
-        assert_ne!(f32, VectorCache::in_folder(folder, "fedcba9876543210", Precision::F32));
+        assert_ne!(
+            f32,
+            VectorCache::in_folder(folder, &kind("fedcba9876543210", Precision::F32))
+        );
     }
 }

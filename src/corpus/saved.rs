@@ -101,19 +101,14 @@ impl IndexWriter {
     ) -> Result<Updated, CorpusError> {
         let path = self.path.as_path();
         let old = self.previous.index();
-        if let Some(old) = old.filter(|old| old.meta.precision != embedder.precision()) {
+        if let Some(old) = old.filter(|old| old.meta.kind.precision != embedder.precision()) {
             events.notice(Notice::PrecisionChanged {
                 path: path.to_path_buf(),
-                old: old.meta.precision,
+                old: old.meta.kind.precision,
                 new: embedder.precision(),
             });
         }
-        let (mut journal, recovered) = Journal::open(
-            &journal_path(path),
-            embedder.weights_sha256(),
-            embedder.precision(),
-            embedder.dim(),
-        )?;
+        let (mut journal, recovered) = Journal::open(&journal_path(path), embedder.kind())?;
         if !recovered.hashes.is_empty() {
             let journal_path = journal.path().to_path_buf();
             events.notice(match recovered.applicable(&insights) {
@@ -128,8 +123,7 @@ impl IndexWriter {
             });
         }
         let resumed = VectorSource {
-            weights_sha256: embedder.weights_sha256(),
-            precision: embedder.precision(),
+            kind: embedder.kind(),
             hashes: &recovered.hashes,
             vectors: &recovered.vectors,
         };

@@ -8,6 +8,7 @@ pub mod bert;
 pub mod cpu_bert;
 pub mod device;
 pub mod error;
+pub mod kind;
 pub mod locate;
 pub mod manifest;
 pub mod model_files;
@@ -19,6 +20,7 @@ use candle_core::DType;
 
 pub use device::DeviceChoice;
 pub use error::EmbedError;
+pub use kind::VectorKind;
 pub use locate::{FetchEvent, ModelLocator, ModelSource};
 pub use manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
 pub use model_files::{ChecksumStamps, ModelFiles};
@@ -37,10 +39,46 @@ pub const CPU_BATCH_SIZE: usize = 8;
 /// The default batch size on a GPU, where larger batches keep the device busy.
 pub const GPU_BATCH_SIZE: usize = 64;
 
-/// The environment variable that picks the CPU engine: `candle` forces candle's `BertModel`, `fast` requires the
-/// fast CPU forward ([`cpu_bert`]), and anything else (or nothing) uses the fast forward whenever it supports the
-/// model and the device is the CPU.
-pub const ENGINE_ENV: &str = "INSIGHTS_ENGINE";
+/// Which implementation of the encoder runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The fast CPU forward ([`cpu_bert`]) wherever it supports the model and the device is the CPU, else candle's.
+    #[default]
+    Auto,
+    /// The fast CPU forward, or an error where it cannot run.
+    Fast,
+    /// candle's `BertModel`, on any device.
+    Candle,
+}
+
+/// The engine an [`Embedder`] runs, as loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunningEngine {
+    /// candle's `BertModel`.
+    Candle,
+    /// The fast CPU forward at f32, with the instruction set it uses.
+    FastCpu {
+        /// The instruction set.
+        isa: &'static str,
+    },
+    /// The fast CPU forward with int8 linear layers.
+    FastCpuInt8 {
+        /// The int8 product kernel.
+        kernel: &'static str,
+        /// The instruction set of the rest.
+        isa: &'static str,
+    },
+}
+
+impl std::fmt::Display for RunningEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunningEngine::Candle => f.write_str("candle"),
+            RunningEngine::FastCpu { isa } => write!(f, "fast-cpu ({isa})"),
+            RunningEngine::FastCpuInt8 { kernel, isa } => write!(f, "fast-cpu int8 ({kernel}, {isa})"),
+        }
+    }
+}
 
 /// What runs the encoder.
 enum Encoder {
@@ -64,6 +102,8 @@ pub struct EmbedOptions {
     /// The precision of the linear layers (default f32). Int8 runs only on the fast CPU forward; asking for it on
     /// a GPU or with candle's engine is an error.
     pub precision: Precision,
+    /// Which encoder runs the model (default: the fast CPU forward where it can).
+    pub engine: Engine,
 }
 
 impl Default for EmbedOptions {
@@ -72,6 +112,7 @@ impl Default for EmbedOptions {
             batch_size: None,
             device: DeviceChoice::Auto,
             precision: Precision::F32,
+            engine: Engine::Auto,
         }
     }
 }
@@ -82,9 +123,7 @@ pub struct Embedder {
     tokenizer: TextTokenizer,
     sentence: SentenceConfig,
     batch_size: usize,
-    model_id: String,
-    weights_sha256: String,
-    precision: Precision,
+    kind: VectorKind,
 }
 
 impl Embedder {
@@ -99,17 +138,15 @@ impl Embedder {
             (DeviceChoice::Auto, Precision::Int8) => DeviceChoice::Cpu.open()?,
             (choice, _) => choice.open()?,
         };
-        let engine = std::env::var(ENGINE_ENV).unwrap_or_default().to_ascii_lowercase();
+        let engine = opts.engine;
         let fast_refusal = if !device.is_cpu() {
             Some("the device is not the CPU".to_string())
         } else {
             CpuBert::unsupported_reason(&config)
         };
         if opts.precision == Precision::Int8 {
-            let refusal = if engine == "candle" {
-                Some(format!(
-                    "{ENGINE_ENV}=candle is set (int8 runs only on the fast CPU engine; unset it)"
-                ))
+            let refusal = if engine == Engine::Candle {
+                Some("the candle engine was chosen (int8 runs only on the fast CPU engine)".to_string())
             } else {
                 fast_refusal.as_ref().map(|reason| {
                     format!(
@@ -125,14 +162,14 @@ impl Embedder {
                 ));
             }
         }
-        let encoder = match (engine.as_str(), fast_refusal) {
-            ("candle", _) | (_, Some(_)) if engine != "fast" => {
+        let encoder = match (engine, fast_refusal) {
+            (Engine::Candle, _) | (Engine::Auto, Some(_)) => {
                 Encoder::Candle(BertEncoder::load(&config, &files.weights, &device, &files.id)?)
             }
-            (_, Some(reason)) => {
+            (Engine::Fast, Some(reason)) => {
                 return Err(EmbedError::config(
                     &files.config,
-                    format!("{ENGINE_ENV}=fast, but the fast CPU forward cannot run this model: {reason}"),
+                    format!("the fast engine was chosen, but the fast CPU forward cannot run this model: {reason}"),
                 ))
             }
             (_, None) => Encoder::Fast(CpuBert::load(&config, &files.weights, &files.id, opts.precision)?),
@@ -140,6 +177,10 @@ impl Embedder {
         let weights_sha256 = match weights_sha256 {
             Some(sum) => sum,
             None => model_files::sha256_file(&files.weights)?,
+        };
+        let dim = match &encoder {
+            Encoder::Candle(e) => e.hidden_size(),
+            Encoder::Fast(e) => e.hidden_size(),
         };
         Ok(Embedder {
             encoder,
@@ -153,44 +194,51 @@ impl Embedder {
                     GPU_BATCH_SIZE
                 })
                 .max(1),
-            model_id: files.id.clone(),
-            weights_sha256,
-            precision: opts.precision,
+            kind: VectorKind {
+                model_id: files.id.clone(),
+                weights_sha256,
+                dim,
+                precision: opts.precision,
+            },
         })
+    }
+
+    /// What makes this model's vectors comparable with others: its weights, dimension and precision.
+    pub fn kind(&self) -> &VectorKind {
+        &self.kind
     }
 
     /// The dimension of the vectors.
     pub fn dim(&self) -> usize {
-        match &self.encoder {
-            Encoder::Candle(e) => e.hidden_size(),
-            Encoder::Fast(e) => e.hidden_size(),
-        }
+        self.kind.dim
     }
 
-    /// What runs the encoder: `candle`, `fast-cpu (<instruction set>)`, or `fast-cpu int8 (<int8 kernel>)`.
-    pub fn engine(&self) -> String {
+    /// What runs the encoder (shown as `candle`, `fast-cpu (<instruction set>)`, or `fast-cpu int8 (<int8
+    /// kernel>, <instruction set>)`).
+    pub fn engine(&self) -> RunningEngine {
         match &self.encoder {
-            Encoder::Candle(_) => "candle".to_string(),
-            Encoder::Fast(e) if e.precision() == Precision::Int8 => {
-                format!("fast-cpu int8 ({}, {})", e.int8_kernel().name(), e.isa().name())
-            }
-            Encoder::Fast(e) => format!("fast-cpu ({})", e.isa().name()),
+            Encoder::Candle(_) => RunningEngine::Candle,
+            Encoder::Fast(e) if e.precision() == Precision::Int8 => RunningEngine::FastCpuInt8 {
+                kernel: e.int8_kernel().name(),
+                isa: e.isa().name(),
+            },
+            Encoder::Fast(e) => RunningEngine::FastCpu { isa: e.isa().name() },
         }
     }
 
     /// The precision of the linear layers: the vectors of different precisions differ slightly and are not mixed.
     pub fn precision(&self) -> Precision {
-        self.precision
+        self.kind.precision
     }
 
     /// The model's name (repo id or folder).
     pub fn model_id(&self) -> &str {
-        &self.model_id
+        &self.kind.model_id
     }
 
     /// The sha256 of the model's weights.
     pub fn weights_sha256(&self) -> &str {
-        &self.weights_sha256
+        &self.kind.weights_sha256
     }
 
     /// The sentence-transformers settings in force (pooling, truncation length, normalisation).
@@ -260,7 +308,7 @@ impl Embedder {
             .and_then(|t| t.flatten_all())
             .and_then(|t| t.to_vec1::<f32>())
             .map_err(|source| EmbedError::Candle {
-                model: self.model_id.clone(),
+                model: self.kind.model_id.clone(),
                 source,
             })?;
         Ok(pooled)

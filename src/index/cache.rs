@@ -14,7 +14,7 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
         meta: index.meta.clone(),
         insights: Vec::new(),
         hashes: Vec::new(),
-        vectors: crate::vectors::Embeddings::empty(index.meta.dim),
+        vectors: crate::vectors::Embeddings::empty(index.meta.kind.dim),
         sentences: None,
         dates: Default::default(),
     };
@@ -40,7 +40,7 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
             add(&mut cache, hash, &record, sentences.vectors.row(row));
         }
     }
-    if let Some(old) = old.filter(|o| index.meta.same_vectors(&o.meta.weights_sha256, o.meta.precision)) {
+    if let Some(old) = old.filter(|o| index.meta.kind.same_vectors(&o.meta.kind)) {
         for (i, h) in old.hashes.iter().enumerate() {
             add(&mut cache, h, &|| old.insights[i].clone(), old.vectors.row(i));
         }
@@ -58,10 +58,12 @@ mod tests {
         let insights: Vec<Insight> = texts.iter().map(|t| Insight::new("d", 1, 1, *t)).collect();
         Index {
             meta: IndexMeta {
-                model_id: "m".into(),
-                weights_sha256: "w".into(),
-                dim: 1,
-                precision: crate::embed::Precision::F32,
+                kind: crate::embed::VectorKind {
+                    model_id: "m".into(),
+                    weights_sha256: "w".into(),
+                    dim: 1,
+                    precision: crate::embed::Precision::F32,
+                },
                 split: "s".into(),
             },
             hashes: texts.iter().map(|t| text_hash(t)).collect(),

@@ -78,6 +78,30 @@ pub fn top_k(vectors: &Embeddings, query: &[f32], k: usize, keep: &(dyn Fn(usize
     hits
 }
 
+/// The `k` of `rows` (rows of `vectors`, ascending) closest to `query`, best first (ties: lower row first), scored as
+/// [`top_k`] scores them: for a search confined to a few rows, which scanning every row with a filter would waste
+/// its time on. Single-threaded (callers run many such searches side by side).
+pub fn top_k_among(vectors: &Embeddings, query: &[f32], k: usize, rows: &[u32]) -> Vec<Hit> {
+    let k = k.min(rows.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    let dim = vectors.dim();
+    let mut heap = BinaryHeap::with_capacity(k + 1);
+    let mut score = [0.0f32];
+    for &row in rows {
+        let index = row as usize;
+        dots(vectors.row(index), dim, query, &mut score);
+        heap.push(Worst(Hit { index, score: score[0] }));
+        if heap.len() > k {
+            heap.pop();
+        }
+    }
+    let mut hits: Vec<Hit> = heap.into_iter().map(|w| w.0).collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+    hits
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +119,26 @@ mod tests {
         assert_eq!(hits.iter().map(|h| h.index).collect::<Vec<_>>(), vec![1, 2]);
         assert!(top_k(&e, &[1.0, 0.0], 0, &|_| true).is_empty());
         assert_eq!(top_k(&e, &[1.0, 0.0], 10, &|_| true).len(), 5);
+    }
+
+    #[test]
+    fn a_search_among_rows_matches_a_filtered_scan() {
+        let mut rng = crate::rng::Rng::new(5);
+        let mut e = Embeddings::empty(7);
+        for _ in 0..9000 {
+            let v: Vec<f32> = (0..7).map(|_| rng.next_f64() as f32 - 0.5).collect();
+            e.push(&v);
+        }
+        e.normalize();
+        let rows: Vec<u32> = (0..9000).filter(|r| r % 5 == 3 || *r > 8800).collect();
+        for q in [0, 17, 4444] {
+            let query = e.row(q).to_vec();
+            let among = top_k_among(&e, &query, 10, &rows);
+            let scan = top_k(&e, &query, 10, &|r| rows.binary_search(&(r as u32)).is_ok());
+            assert_eq!(among, scan);
+        }
+        assert!(top_k_among(&e, e.row(0), 10, &[]).is_empty());
+        assert_eq!(top_k_among(&e, e.row(0), 10, &[4, 2]).len(), 2);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::{get_f32s, parse_hex_hash, put_f32s, text_hash, IndexError, SentenceLayout};
 use crate::embed::model_files::hex;
-use crate::embed::Precision;
+use crate::embed::VectorKind;
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
@@ -61,21 +61,16 @@ pub fn journal_path(index: &Path) -> PathBuf {
 }
 
 impl Journal {
-    /// Opens the journal at `path` for vectors of `dim` made by the model whose weights have `weights_sha256` at
-    /// `precision`, and returns what an earlier run of the same model and precision left in it. A journal of another
-    /// model, precision or dimension, or one whose header is damaged, is started afresh; a torn last record is cut
-    /// off.
-    pub fn open(
-        path: &Path,
-        weights_sha256: &str,
-        precision: Precision,
-        dim: usize,
-    ) -> Result<(Journal, Recovered), IndexError> {
+    /// Opens the journal at `path` for vectors of `kind`, and returns what an earlier run making the same kind left
+    /// in it. A journal of another model, precision or dimension, or one whose header is damaged, is started afresh;
+    /// a torn last record is cut off.
+    pub fn open(path: &Path, kind: &VectorKind) -> Result<(Journal, Recovered), IndexError> {
+        let dim = kind.dim;
         let io = |source| IndexError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let header = header_bytes(weights_sha256, precision, dim);
+        let header = header_bytes(kind);
         let mut recovered = Recovered {
             hashes: Vec::new(),
             vectors: Embeddings::empty(dim),
@@ -170,11 +165,17 @@ impl Journal {
     }
 }
 
-fn header_bytes(weights_sha256: &str, precision: Precision, dim: usize) -> Vec<u8> {
+fn header_bytes(kind: &VectorKind) -> Vec<u8> {
+    let VectorKind {
+        weights_sha256,
+        precision,
+        dim,
+        ..
+    } = kind;
     let mut header = Vec::with_capacity(HEADER);
     header.extend_from_slice(MAGIC);
     header.extend_from_slice(&VERSION.to_le_bytes());
-    header.extend_from_slice(&(dim as u32).to_le_bytes());
+    header.extend_from_slice(&(*dim as u32).to_le_bytes());
     let mut sum = [b'0'; 64];
     for (s, b) in sum.iter_mut().zip(weights_sha256.bytes()) {
         *s = b;
@@ -191,6 +192,16 @@ fn header_bytes(weights_sha256: &str, precision: Precision, dim: usize) -> Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::embed::Precision;
+
+    fn kind(weights_sha256: &str, precision: Precision) -> VectorKind {
+        VectorKind {
+            model_id: "m".into(),
+            weights_sha256: weights_sha256.into(),
+            dim: 2,
+            precision,
+        }
+    }
     use crate::index::text_hash;
 
     fn vectors(rows: &[[f32; 2]]) -> Embeddings {
@@ -202,13 +213,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = journal_path(&dir.path().join("x.idx"));
         assert!(path.ends_with("x.idx.journal"));
-        let (mut journal, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (mut journal, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(recovered.hashes.is_empty());
         let hashes = vec![text_hash("one"), text_hash("two")];
         journal.append(&hashes, &vectors(&[[1.0, 0.0], [0.0, 1.0]])).unwrap();
         journal.append(&hashes[..1], &vectors(&[[0.6, 0.8]])).unwrap();
         drop(journal);
-        let (journal, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (journal, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert_eq!(
             recovered.hashes,
             vec![hashes[0].clone(), hashes[1].clone(), hashes[0].clone()]
@@ -243,7 +254,7 @@ mod tests {
     fn a_torn_record_is_cut_off_and_appending_goes_on_after_the_last_whole_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         journal
             .append(&[text_hash("a"), text_hash("b")], &vectors(&[[1.0, 0.0], [0.0, 1.0]]))
             .unwrap();
@@ -255,11 +266,11 @@ mod tests {
             .unwrap()
             .set_len(len - 5)
             .unwrap();
-        let (mut journal, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (mut journal, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert_eq!(recovered.hashes, vec![text_hash("a")]);
         journal.append(&[text_hash("c")], &vectors(&[[0.0, -1.0]])).unwrap();
         drop(journal);
-        let (_, recovered) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (_, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert_eq!(recovered.hashes, vec![text_hash("a"), text_hash("c")]);
         assert_eq!(recovered.vectors.row(1), &[0.0, -1.0]);
     }
@@ -268,34 +279,34 @@ mod tests {
     fn a_journal_of_another_model_or_precision_or_a_damaged_one_starts_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
-        let (_, other_model) = Journal::open(&path, "cd", Precision::F32, 2).unwrap();
+        let (_, other_model) = Journal::open(&path, &kind("cd", Precision::F32)).unwrap();
         assert!(other_model.hashes.is_empty());
-        let (_, after) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (_, after) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(after.hashes.is_empty(), "the other model's run replaced it");
-        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
-        let (_, int8) = Journal::open(&path, "ab", Precision::Int8, 2).unwrap();
+        let (_, int8) = Journal::open(&path, &kind("ab", Precision::Int8)).unwrap();
         assert!(int8.hashes.is_empty(), "f32 vectors are not resumed at int8");
-        let (_, after) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (_, after) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(after.hashes.is_empty(), "the int8 run replaced it");
-        let (mut journal, _) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
         let mut bytes = fs::read(&path).unwrap();
         let last = bytes.len() - 6;
         bytes[last] ^= 0xff;
         fs::write(&path, &bytes).unwrap();
-        let (_, damaged) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (_, damaged) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(damaged.hashes.is_empty(), "a record failing its CRC is dropped");
         fs::write(&path, b"not a journal at all").unwrap();
-        let (_, foreign) = Journal::open(&path, "ab", Precision::F32, 2).unwrap();
+        let (_, foreign) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(foreign.hashes.is_empty());
         assert!(journal_path(Path::new("idx")).ends_with("idx.journal"));
-        let mut wrong = Journal::open(&path, "ab", Precision::F32, 2).unwrap().0;
+        let mut wrong = Journal::open(&path, &kind("ab", Precision::F32)).unwrap().0;
         assert!(wrong.append(&[text_hash("a")], &Embeddings::empty(3)).is_err());
     }
 }

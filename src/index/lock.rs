@@ -57,6 +57,12 @@ impl WriteLock {
             path: path.clone(),
             source,
         };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
         loop {
             let mut file = OpenOptions::new()
                 .read(true)
@@ -127,6 +133,13 @@ mod tests {
         assert!(!lock_path(&index).exists(), "the lock file goes with the lock");
         let again = WriteLock::try_acquire(&index).unwrap();
         assert!(again.is_ok());
+    }
+
+    #[test]
+    fn the_folder_of_a_file_not_yet_written_is_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = tmp.path().join("new/folder/a.idx");
+        assert!(WriteLock::acquire(&index).is_ok());
     }
 
     #[test]

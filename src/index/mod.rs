@@ -14,33 +14,25 @@ pub mod synthetic;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::document::{DocFormat, Document};
 use crate::embed::model_files::hex;
-use crate::embed::Precision;
+use crate::embed::{Precision, VectorKind};
 use crate::insight::dates::{document_dates, DateFrom, DocumentDates};
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
 
-pub use exact::{top_k, Hit};
+pub use exact::{top_k, top_k_among, Hit};
 pub use nearest::{DistinctTexts, Nearest};
 pub use sentences::{SentenceLayout, Sentences};
 
-/// What made the vectors of an index: a second index, or a query, must come from the same model to be comparable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What made an index: the kind of its vectors (a second index, or a query, must be of the same kind to be
+/// comparable), and how its documents were split.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexMeta {
-    /// The model's name (repo id or folder).
-    pub model_id: String,
-    /// The sha256 of the model's weights.
-    pub weights_sha256: String,
-    /// The dimension of the vectors.
-    pub dim: usize,
-    /// The precision the model ran at (`f32` or `int8`): vectors of different precisions are never mixed. Index
-    /// files written before it was recorded are f32.
-    #[serde(default)]
-    pub precision: Precision,
+    /// The model, dimension and precision of the vectors.
+    pub kind: VectorKind,
     /// The split settings the insights were made with ([`crate::insight::SplitOptions::describe`]).
     pub split: String,
 }
@@ -108,14 +100,6 @@ pub enum IndexError {
     },
 }
 
-impl IndexMeta {
-    /// True when vectors made by the model whose weights have `weights_sha256`, at `precision`, are the same kind as
-    /// this index's and may be reused in it.
-    pub fn same_vectors(&self, weights_sha256: &str, precision: Precision) -> bool {
-        self.weights_sha256 == weights_sha256 && self.precision == precision
-    }
-}
-
 /// Insights, their vectors (row `i` belongs to insight `i`), their text hashes, and what made them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
@@ -150,10 +134,8 @@ pub struct BuildStats {
 /// journal of an interrupted run.
 #[derive(Debug, Clone, Copy)]
 pub struct VectorSource<'a> {
-    /// The sha256 of the weights of the model that made them (only the same model's vectors are reused).
-    pub weights_sha256: &'a str,
-    /// The precision the model ran at (only vectors of the same precision are reused).
-    pub precision: Precision,
+    /// What made them: only vectors of the index's kind are reused.
+    pub kind: &'a VectorKind,
     /// The text hash of each vector.
     pub hashes: &'a [String],
     /// The vectors, row `i` for `hashes[i]`.
@@ -207,7 +189,7 @@ impl Index {
         let mut known: HashMap<&str, &[f32]> = HashMap::new();
         for source in sources
             .iter()
-            .filter(|s| meta.same_vectors(s.weights_sha256, s.precision) && s.vectors.dim() == meta.dim)
+            .filter(|s| meta.kind.same_vectors(s.kind) && s.vectors.dim() == meta.kind.dim)
         {
             for (h, row) in source.hashes.iter().zip(source.vectors.rows()) {
                 known.entry(h.as_str()).or_insert(row);
@@ -227,7 +209,7 @@ impl Index {
             }
         }
         let fresh = if new_texts.is_empty() {
-            Embeddings::empty(meta.dim)
+            Embeddings::empty(meta.kind.dim)
         } else {
             embed(&new_texts)?
         };
@@ -237,7 +219,7 @@ impl Index {
             sentences_embedded: new_texts.len() - new_insight_texts,
         };
         let mut gather = |hashes: &[String], count_reuse: bool| {
-            let mut vectors = Embeddings::empty(meta.dim);
+            let mut vectors = Embeddings::empty(meta.kind.dim);
             for h in hashes {
                 match known.get(h.as_str()) {
                     Some(row) => {
@@ -288,8 +270,7 @@ impl Index {
     /// This index's vectors, for reuse by a later build: its insights', then its sentences'.
     pub fn as_sources(&self) -> Vec<VectorSource<'_>> {
         let source = |hashes, vectors| VectorSource {
-            weights_sha256: &self.meta.weights_sha256,
-            precision: self.meta.precision,
+            kind: &self.meta.kind,
             hashes,
             vectors,
         };
@@ -345,30 +326,24 @@ impl Index {
         docs.into_iter().map(|(_, d)| d).collect()
     }
 
-    /// Refuses the index unless it was made with the model `model_id` whose weights have `weights_sha256`, at
-    /// `precision`.
-    pub fn check_model(
-        &self,
-        path: &std::path::Path,
-        model_id: &str,
-        weights_sha256: &str,
-        dim: usize,
-        precision: Precision,
-    ) -> Result<(), IndexError> {
-        if self.meta.weights_sha256 != weights_sha256 || self.meta.dim != dim {
+    /// Refuses the index unless its vectors are of `kind` (the model in use): the same weights and dimension, and the
+    /// same precision.
+    pub fn check_model(&self, path: &std::path::Path, kind: &VectorKind) -> Result<(), IndexError> {
+        let ours = &self.meta.kind;
+        if ours.weights_sha256 != kind.weights_sha256 || ours.dim != kind.dim {
             return Err(IndexError::ModelMismatch {
                 path: path.to_path_buf(),
-                index_model: self.meta.model_id.clone(),
-                index_dim: self.meta.dim,
-                model: model_id.to_string(),
-                dim,
+                index_model: ours.model_id.clone(),
+                index_dim: ours.dim,
+                model: kind.model_id.clone(),
+                dim: kind.dim,
             });
         }
-        if self.meta.precision != precision {
+        if ours.precision != kind.precision {
             return Err(IndexError::PrecisionMismatch {
                 path: path.to_path_buf(),
-                index_precision: self.meta.precision,
-                precision,
+                index_precision: ours.precision,
+                precision: kind.precision,
             });
         }
         Ok(())
@@ -383,12 +358,18 @@ mod tests {
         Insight::new(doc, 1, 1, text)
     }
 
+    fn kind(model_id: &str, weights_sha256: &str, precision: Precision) -> VectorKind {
+        VectorKind {
+            model_id: model_id.into(),
+            weights_sha256: weights_sha256.into(),
+            dim: 2,
+            precision,
+        }
+    }
+
     fn meta() -> IndexMeta {
         IndexMeta {
-            model_id: "m".into(),
-            weights_sha256: "abc".into(),
-            dim: 2,
-            precision: crate::embed::Precision::F32,
+            kind: kind("m", "abc", Precision::F32),
             split: "paragraph".into(),
         }
     }
@@ -440,7 +421,7 @@ mod tests {
         let mut calls = Vec::new();
         let (old, _) = Index::build(meta(), vec![insight("a", "one")], &[], by_length(&mut calls)).unwrap();
         let other = IndexMeta {
-            weights_sha256: "def".into(),
+            kind: kind("other", "def", Precision::F32),
             ..meta()
         };
         let (_, stats) = Index::build(
@@ -452,7 +433,7 @@ mod tests {
         .unwrap();
         assert_eq!(stats.embedded, 1);
         let err = old
-            .check_model(std::path::Path::new("x.idx"), "other", "def", 2, Precision::F32)
+            .check_model(std::path::Path::new("x.idx"), &kind("other", "def", Precision::F32))
             .unwrap_err()
             .to_string();
         assert!(err.contains("x.idx: made with model m"), "{err}");
@@ -463,7 +444,7 @@ mod tests {
         let mut calls = Vec::new();
         let (old, _) = Index::build(meta(), vec![insight("a", "one")], &[], by_length(&mut calls)).unwrap();
         let int8 = IndexMeta {
-            precision: Precision::Int8,
+            kind: kind("m", "abc", Precision::Int8),
             ..meta()
         };
         let (new, stats) = Index::build(
@@ -475,26 +456,13 @@ mod tests {
         .unwrap();
         assert_eq!(stats.embedded, 1, "f32 vectors are not reused at int8");
         assert!(new
-            .check_model(std::path::Path::new("x.idx"), "m", "abc", 2, Precision::Int8)
+            .check_model(std::path::Path::new("x.idx"), &kind("m", "abc", Precision::Int8))
             .is_ok());
         let err = new
-            .check_model(std::path::Path::new("x.idx"), "m", "abc", 2, Precision::F32)
+            .check_model(std::path::Path::new("x.idx"), &kind("m", "abc", Precision::F32))
             .unwrap_err()
             .to_string();
         assert!(err.contains("made at int8 precision, not f32"), "{err}");
         assert!(err.contains("--precision f32"), "{err}");
-    }
-
-    #[test]
-    fn metadata_without_a_precision_is_f32() {
-        let old: IndexMeta =
-            serde_json::from_str(r#"{"model_id":"m","weights_sha256":"abc","dim":2,"split":"paragraph"}"#).unwrap();
-        assert_eq!(old, meta());
-        let written = serde_json::to_string(&IndexMeta {
-            precision: Precision::Int8,
-            ..meta()
-        })
-        .unwrap();
-        assert!(written.contains(r#""precision":"int8""#), "{written}");
     }
 }

@@ -200,10 +200,12 @@ mod tests {
         }
         Index {
             meta: IndexMeta {
-                model_id: "m".into(),
-                weights_sha256: "w".into(),
-                dim: 24,
-                precision: crate::embed::Precision::F32,
+                kind: crate::embed::VectorKind {
+                    model_id: "m".into(),
+                    weights_sha256: "w".into(),
+                    dim: 24,
+                    precision: crate::embed::Precision::F32,
+                },
                 split: "paragraph".into(),
             },
             insights,

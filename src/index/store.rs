@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::{get_f32s, parse_hex_hash, put_f32s, Index, SentenceLayout, Sentences};
 use super::{IndexError, IndexMeta};
 use crate::embed::model_files::hex;
-use crate::embed::Precision;
+use crate::embed::{Precision, VectorKind};
 use crate::insight::dates::{DateSource, Day, DocumentDate, DocumentDates};
 use crate::insight::{Insight, TextPosition};
 use crate::mapped::{map_file, Words};
@@ -105,9 +105,48 @@ const UNDATED: i32 = i32::MIN;
 /// The largest header accepted (it holds only the model's description and counts).
 const MAX_HEADER: u64 = 1 << 20;
 
+/// The file's record of what made the index ([`IndexMeta`]): its own type, so that the format changes only here.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct MetaRecord {
+    model_id: String,
+    weights_sha256: String,
+    dim: usize,
+    /// Absent in files written before precisions were recorded: those are f32.
+    #[serde(default)]
+    precision: Precision,
+    split: String,
+}
+
+impl From<&IndexMeta> for MetaRecord {
+    fn from(meta: &IndexMeta) -> Self {
+        let kind = &meta.kind;
+        MetaRecord {
+            model_id: kind.model_id.clone(),
+            weights_sha256: kind.weights_sha256.clone(),
+            dim: kind.dim,
+            precision: kind.precision,
+            split: meta.split.clone(),
+        }
+    }
+}
+
+impl From<MetaRecord> for IndexMeta {
+    fn from(record: MetaRecord) -> Self {
+        IndexMeta {
+            kind: VectorKind {
+                model_id: record.model_id,
+                weights_sha256: record.weights_sha256,
+                dim: record.dim,
+                precision: record.precision,
+            },
+            split: record.split,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Header {
-    meta: IndexMeta,
+    meta: MetaRecord,
     count: usize,
     insights_bytes: u64,
     /// Sentence rows stored after the vectors; absent in versions 2 and 3, and `None` for an index without them.
@@ -215,7 +254,9 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         let raw = parse_hex_hash(h).ok_or_else(|| format_err(path, format!("invalid text hash {h:?}")))?;
         hashes.extend_from_slice(&raw);
     }
-    if index.hashes.len() != index.len() || index.vectors.len() != index.len() || index.vectors.dim() != index.meta.dim
+    if index.hashes.len() != index.len()
+        || index.vectors.len() != index.len()
+        || index.vectors.dim() != index.meta.kind.dim
     {
         return Err(format_err(
             path,
@@ -228,12 +269,12 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
         let readable = s.layout.first.len() == index.len() + 1
             && s.layout.first.windows(2).all(|w| w[0] <= w[1])
             && read_sentence_table(bytes, &index.insights, s.len(), true).is_some();
-        if !readable || s.vectors.len() != s.len() || s.vectors.dim() != index.meta.dim {
+        if !readable || s.vectors.len() != s.len() || s.vectors.dim() != index.meta.kind.dim {
             return Err(format_err(path, "inconsistent sentence table; not written"));
         }
     }
     let header = Header {
-        meta: index.meta.clone(),
+        meta: MetaRecord::from(&index.meta),
         count: index.len(),
         insights_bytes: insights.len() as u64,
         sentences: index.sentences.as_ref().map(Sentences::len),
@@ -243,7 +284,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
 
     write_atomically(path, |out| {
         out.put(MAGIC)?;
-        out.put(&Generation::Current.version(index.meta.precision).to_le_bytes())?;
+        out.put(&Generation::Current.version(index.meta.kind.precision).to_le_bytes())?;
         out.put(&(header.len() as u64).to_le_bytes())?;
         out.put(&header)?;
         out.put(&insights)?;
@@ -559,7 +600,7 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
         }
     };
     Ok(Index {
-        meta: header.meta,
+        meta: header.meta.into(),
         hashes: bytes[insights_end..hashes_end]
             .chunks_exact(HASH_BYTES)
             .map(hex)
@@ -631,10 +672,12 @@ mod tests {
         vectors.normalize();
         Index {
             meta: IndexMeta {
-                model_id: "tiny".into(),
-                weights_sha256: "00ff".into(),
-                dim: 3,
-                precision: crate::embed::Precision::F32,
+                kind: crate::embed::VectorKind {
+                    model_id: "tiny".into(),
+                    weights_sha256: "00ff".into(),
+                    dim: 3,
+                    precision: crate::embed::Precision::F32,
+                },
                 split: "paragraph".into(),
             },
             hashes: insights.iter().map(|i| text_hash(&i.text)).collect(),

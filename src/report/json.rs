@@ -362,7 +362,7 @@ pub fn report<'a>(index: &'a Index, r: &'a Report<'a>) -> impl Serialize + 'a {
         summary: Summary {
             documents: index.documents().len(),
             insights: index.len(),
-            model: &index.meta.model_id,
+            model: &index.meta.kind.model_id,
             split: &index.meta.split,
         },
         topics: topics(index, r.topics, r.unclustered, r.k_choice),

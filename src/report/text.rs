@@ -284,7 +284,10 @@ pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> 
         docs.len(),
         index.len(),
         r.topics.len(),
-        style.dim(&format!("(model {}, split {})", index.meta.model_id, index.meta.split))
+        style.dim(&format!(
+            "(model {}, split {})",
+            index.meta.kind.model_id, index.meta.split
+        ))
     )?;
     writeln!(out)?;
     writeln!(out, "{}", style.bold("Topics"))?;

@@ -120,9 +120,9 @@ fn an_index_from_another_model_is_refused() {
     // Rewrite the index as if another model with another dimension had made it.
     let index = insights::index::store::load(&d.join("s.idx")).unwrap();
     let mut other = index.clone();
-    other.meta.model_id = "someone/other-model".into();
-    other.meta.weights_sha256 = "0".repeat(64);
-    other.meta.dim = 2;
+    other.meta.kind.model_id = "someone/other-model".into();
+    other.meta.kind.weights_sha256 = "0".repeat(64);
+    other.meta.kind.dim = 2;
     other.vectors = insights::Embeddings::from_flat(2, [1.0, 0.0].repeat(index.len()));
     other.sentences = None;
     insights::index::store::save(&other, &d.join("other.idx")).unwrap();

@@ -52,7 +52,12 @@ fn int8_vectors_stay_close_to_f32() {
     let f32_model = embedder(Precision::F32);
     let int8_model = embedder(Precision::Int8);
     assert_eq!(int8_model.precision(), Precision::Int8);
-    assert!(int8_model.engine().contains("int8"), "{}", int8_model.engine());
+    assert!(
+        matches!(int8_model.engine(), insights::embed::RunningEngine::FastCpuInt8 { .. }),
+        "{}",
+        int8_model.engine()
+    );
+    assert!(int8_model.engine().to_string().starts_with("fast-cpu int8 ("));
     let (a, b) = (f32_model.embed(&refs).unwrap(), int8_model.embed(&refs).unwrap());
     let cosines: Vec<f32> = a.rows().zip(b.rows()).map(|(x, y)| dot(x, y)).collect();
     for row in b.rows() {

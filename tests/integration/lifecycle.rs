@@ -199,13 +199,15 @@ fn a_stopped_run_keeps_its_vectors_and_the_next_resumes_from_them() {
 fn the_cache_serves_a_second_analysis() {
     let tmp = tempfile::tempdir().unwrap();
     let model = embedder(8);
-    let cache = VectorCache::in_folder(tmp.path(), model.weights_sha256(), model.precision());
+    // The cache's folder does not exist yet: the first analysis makes it.
+    let cache = VectorCache::in_folder(&tmp.path().join("cache"), model.kind());
     let split = SplitOptions::default();
     let mut events = Collected::default();
     let (insights, _) = read_insights(&[seeds()], &split, &mut events).unwrap();
     let (first, stats) = cache.embed(insights.clone(), &split, &model, &mut events).unwrap();
     assert_eq!(stats.reused, 0);
     assert!(cache.path().exists());
+    assert!(events.notices.is_empty(), "{:?}", events.notices);
     let (second, stats) = cache.embed(insights, &split, &model, &mut events).unwrap();
     assert_eq!(
         (stats.embedded, stats.sentences_embedded, stats.reused),
@@ -214,7 +216,7 @@ fn the_cache_serves_a_second_analysis() {
     assert_eq!(second.vectors, first.vectors);
 
     // A cache that cannot be written is a notice, and the analysis goes on.
-    let blocked = VectorCache::in_folder(&tmp.path().join("file-not-folder"), "ab", model.precision());
+    let blocked = VectorCache::in_folder(&tmp.path().join("file-not-folder"), model.kind());
     std::fs::write(tmp.path().join("file-not-folder"), "x").unwrap();
     let (insights, _) = read_insights(&[seeds()], &split, &mut events).unwrap();
     let mut events = Collected::default();
@@ -287,7 +289,7 @@ impl Events for OtherAnalysisMeanwhile<'_> {
 fn analyses_sharing_the_cache_keep_each_others_vectors() {
     let tmp = tempfile::tempdir().unwrap();
     let model = embedder(8);
-    let cache = VectorCache::in_folder(tmp.path(), model.weights_sha256(), model.precision());
+    let cache = VectorCache::in_folder(tmp.path(), model.kind());
     let split = SplitOptions::default();
     let mut events = Collected::default();
     let (seed_insights, _) = read_insights(&[seeds()], &split, &mut events).unwrap();

@@ -309,7 +309,7 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
     let reference = insights::index::store::load(&full).unwrap();
     // What an interrupted run leaves: the journal of the first 20 distinct texts it embedded.
     let mut seen = std::collections::HashSet::new();
-    let (mut hashes, mut vectors) = (Vec::new(), Embeddings::empty(reference.meta.dim));
+    let (mut hashes, mut vectors) = (Vec::new(), Embeddings::empty(reference.meta.kind.dim));
     for (h, row) in reference.hashes.iter().zip(reference.vectors.rows()) {
         if hashes.len() < 20 && seen.insert(h) {
             hashes.push(h.clone());
@@ -318,13 +318,7 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
     }
     let resumed = tmp.path().join("resumed.idx");
     let journal = journal_path(&resumed);
-    let (mut writer, _) = Journal::open(
-        &journal,
-        &reference.meta.weights_sha256,
-        reference.meta.precision,
-        reference.meta.dim,
-    )
-    .unwrap();
+    let (mut writer, _) = Journal::open(&journal, &reference.meta.kind).unwrap();
     writer.append(&hashes, &vectors).unwrap();
     drop(writer);
 
@@ -348,15 +342,9 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
 
     // A journal left by a run on other documents is not announced as a resumption.
     let other = tmp.path().join("other.idx");
-    let (mut writer, _) = Journal::open(
-        &journal_path(&other),
-        &reference.meta.weights_sha256,
-        reference.meta.precision,
-        reference.meta.dim,
-    )
-    .unwrap();
+    let (mut writer, _) = Journal::open(&journal_path(&other), &reference.meta.kind).unwrap();
     let foreign = insights::index::text_hash("A text of some other corpus entirely.");
-    let mut one = Embeddings::empty(reference.meta.dim);
+    let mut one = Embeddings::empty(reference.meta.kind.dim);
     one.push(reference.vectors.row(0));
     writer.append(&[foreign], &one).unwrap();
     drop(writer);
