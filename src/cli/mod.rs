@@ -8,6 +8,7 @@ mod index_cmd;
 mod models_cmd;
 mod output;
 mod progress;
+mod signals;
 mod similar_cmd;
 mod values;
 
@@ -148,6 +149,7 @@ impl ModelArgs {
 /// Runs the command line and maps the outcome to an exit code: 0 success, 1 error, 2 usage (clap).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    signals::explain_bus_errors();
     if let Some(n) = cli.threads {
         // Before any thread pool exists: rayon's global pool and candle's matmul both take this.
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());

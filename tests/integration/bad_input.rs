@@ -210,3 +210,68 @@ fn scores_that_are_not_numbers_in_range_are_refused() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+/// An index of `n` synthetic vectors in two documents, written as `insights index` writes one (no model needed to
+/// analyse it).
+fn synthetic_index(path: &Path, n: usize, dim: usize) {
+    use insights::index::synthetic::{generate, SyntheticSpec};
+    let (vectors, _) = generate(&SyntheticSpec {
+        dim,
+        ..SyntheticSpec::new(n, 9)
+    });
+    let insights: Vec<insights::Insight> = (0..n)
+        .map(|i| insights::Insight::new(format!("doc{}", i % 2), i + 1, i + 1, format!("text number {i}")))
+        .collect();
+    let index = insights::index::Index {
+        meta: insights::index::IndexMeta {
+            kind: insights::embed::VectorKind {
+                model_id: "synthetic".into(),
+                weights_sha256: "00".repeat(32),
+                dim,
+                precision: insights::embed::Precision::F32,
+            },
+            split: "line".into(),
+        },
+        hashes: insights.iter().map(|i| insights::index::text_hash(&i.text)).collect(),
+        insights,
+        vectors,
+        sentences: None,
+        dates: Default::default(),
+    };
+    insights::index::store::save(&index, path).unwrap();
+}
+
+#[test]
+fn an_index_replaced_in_place_while_in_use_ends_the_command_with_an_error_not_a_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("big.idx");
+    synthetic_index(&path, 20_000, 128);
+    // Building the approximate index in memory walks the mapped vectors for seconds.
+    let mut child = insights()
+        .args(["neighbors", "--ann", "on", "--json", "-q", "-i"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still reading the index when it is replaced"
+    );
+    // What `cp other.idx big.idx` does: the same file, truncated, then written anew.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.signal(), None, "killed by a signal: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: an index file this command was reading changed under it"),
+        "{stderr}"
+    );
+}
