@@ -11,7 +11,13 @@ use super::EmbedError;
 pub struct TextTokenizer {
     inner: Tokenizer,
     path: PathBuf,
+    max_len: usize,
 }
+
+/// Bytes of text per word piece kept, beyond which only a prefix of a text is tokenised: the tokenizer's encoding
+/// of a whole text (its pieces, offsets and overflow) costs about 100 bytes per byte of text, though only the first
+/// `max_seq_length` pieces are used.
+const PREFIX_BYTES_PER_PIECE: usize = 64;
 
 /// One tokenised text: its word-piece ids, special tokens included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,20 +48,58 @@ impl TextTokenizer {
         Ok(TextTokenizer {
             inner,
             path: path.to_path_buf(),
+            max_len: max_seq_length,
         })
     }
 
-    /// Tokenises texts (in parallel), giving their ids in input order.
+    /// Tokenises texts (in parallel), giving their ids in input order. A long text is tokenised from a prefix that
+    /// ends at a space and already holds more pieces than are kept, so the ids are those of the whole text at a
+    /// fraction of the memory.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<TokenIds>, EmbedError> {
-        let inputs: Vec<&str> = texts.to_vec();
+        let first_prefix = self.max_len.max(1) * PREFIX_BYTES_PER_PIECE;
+        let inputs: Vec<&str> = texts.iter().map(|t| prefix_at_space(t, first_prefix)).collect();
         let encodings = self
             .inner
-            .encode_batch(inputs, true)
-            .map_err(|e| EmbedError::Tokenizer {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?;
-        Ok(encodings.into_iter().map(to_ids).collect())
+            .encode_batch(inputs.clone(), true)
+            .map_err(|e| self.error(e))?;
+        let mut out = Vec::with_capacity(texts.len());
+        for ((text, mut input), mut encoding) in texts.iter().zip(inputs).zip(encodings) {
+            // A prefix that did not fill the pieces kept is widened until it does, or is the whole text.
+            let mut len = first_prefix;
+            while input.len() < text.len() && encoding.get_ids().len() < self.max_len {
+                len = len.saturating_mul(4);
+                input = prefix_at_space(text, len);
+                encoding = self.inner.encode(input, true).map_err(|e| self.error(e))?;
+            }
+            out.push(to_ids(encoding));
+        }
+        Ok(out)
+    }
+
+    fn error(&self, e: tokenizers::Error) -> EmbedError {
+        EmbedError::Tokenizer {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// `text` itself when it has at most `len` bytes, else its longest prefix of at most `len` bytes that ends just
+/// before a whitespace character (so no word is cut; the whole text when no such prefix exists).
+fn prefix_at_space(text: &str, len: usize) -> &str {
+    if text.len() <= len {
+        return text;
+    }
+    let mut end = len;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end > 0 && text[end..].starts_with(char::is_whitespace) {
+        return &text[..end];
+    }
+    match text[..end].rfind(char::is_whitespace) {
+        Some(at) if at > 0 => &text[..at],
+        _ => text,
     }
 }
 
@@ -63,5 +107,24 @@ fn to_ids(encoding: Encoding) -> TokenIds {
     TokenIds {
         ids: encoding.get_ids().to_vec(),
         type_ids: encoding.get_type_ids().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_end_before_a_space_and_never_cut_a_character_or_word() {
+        assert_eq!(prefix_at_space("short", 64), "short");
+        assert_eq!(prefix_at_space("one two three", 9), "one two");
+        assert_eq!(prefix_at_space("one two three", 7), "one two");
+        assert_eq!(prefix_at_space("one two three", 6), "one");
+        assert_eq!(prefix_at_space("été à la plage", 5), "été");
+        assert_eq!(
+            prefix_at_space("averyverylongword and more", 8),
+            "averyverylongword and more"
+        );
+        assert_eq!(prefix_at_space(" lead", 3), " lead");
     }
 }

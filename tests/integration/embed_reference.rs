@@ -66,3 +66,36 @@ fn shuffled_mixed_length_batches_of_seven() {
         assert_matches("calls of 7", chunk, &model.embed(&texts).unwrap());
     }
 }
+
+#[test]
+fn long_texts_are_tokenised_as_a_whole_text_would_be() {
+    use insights::embed::tokenize::TextTokenizer;
+    let files = &crate::common::default_model().files;
+    let ours = TextTokenizer::load(&files.tokenizer, 256).unwrap();
+    let mut whole = tokenizers::Tokenizer::from_file(&files.tokenizer).unwrap();
+    whole
+        .with_truncation(Some(tokenizers::TruncationParams {
+            max_length: 256,
+            ..Default::default()
+        }))
+        .unwrap();
+    whole.with_padding(None);
+    let refs = references();
+    let prose: String = refs.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join(" \n\t");
+    let long = prose.repeat(20);
+    let spaces_first = format!("{}{}", " ".repeat(200_000), prose);
+    let one_word = "x".repeat(50_000) + " and then words";
+    let texts = [
+        long.as_str(),
+        spaces_first.as_str(),
+        one_word.as_str(),
+        "a short one",
+        &prose[..20_000],
+    ];
+    let got = ours.encode(&texts).unwrap();
+    for (text, ids) in texts.iter().zip(&got) {
+        let expected = whole.encode(*text, true).unwrap();
+        assert_eq!(ids.ids, expected.get_ids(), "{}", &text[..40.min(text.len())]);
+    }
+    assert_eq!(got[0].ids.len(), 256);
+}
