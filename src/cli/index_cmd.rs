@@ -9,7 +9,7 @@ use clap::Args;
 use serde_json::json;
 
 use insights::corpus::approximate::Refreshed;
-use insights::corpus::saved::{IndexWriter, UpdateOptions, Updated};
+use insights::corpus::saved::{IndexWriter, UpdateOptions, Updated, WhenBusy};
 use insights::corpus::CorpusError;
 use insights::index::ann::file::ann_path;
 use insights::index::IndexError;
@@ -56,6 +56,9 @@ pub struct IndexArgs {
     /// [default: as FILE.ann has it, else f32]
     #[arg(long, value_enum, value_name = "TYPE")]
     pub ann_vectors: Option<AnnVectors>,
+    /// Fail at once when another `insights index` is writing the same index, instead of waiting for it to finish.
+    #[arg(long)]
+    pub no_wait: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -68,12 +71,14 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     }
     let mut events = StderrEvents::new(args.model.quiet);
     // One writer at a time; only a missing file or a damaged index is replaced, anything else is left alone.
-    let writer = IndexWriter::open(&args.index, &mut events).map_err(|e| match e {
+    let when_busy = if args.no_wait { WhenBusy::Fail } else { WhenBusy::Wait };
+    let writer = IndexWriter::open(&args.index, when_busy, &mut events).map_err(|e| match e {
         CorpusError::Folder { .. } => anyhow!(
             "{} is a folder: --index names the index file to write (for example {})",
             args.index.display(),
             args.index.join(DEFAULT_INDEX).display()
         ),
+        e @ CorpusError::Busy { .. } => anyhow!("{e}; leave out --no-wait to wait for it to finish"),
         CorpusError::Index(IndexError::NotAnIndex { .. }) => anyhow!(
             "{} exists and is not an insights index; refusing to overwrite it (choose another file with --index)",
             args.index.display()

@@ -41,6 +41,13 @@ pub enum Notice {
         /// Why.
         reason: String,
     },
+    /// Another process is writing the index: this one waits for it to finish.
+    WaitingForWriter {
+        /// The index.
+        path: PathBuf,
+        /// The other writer's process id, when known.
+        pid: Option<u32>,
+    },
     /// The index to be written is damaged and will be built again from the documents.
     DamagedIndexRebuilt(IndexError),
     /// The index to be replaced holds vectors of another precision: every text is embedded again.
@@ -83,6 +90,12 @@ impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Notice::Skipped { path, reason } => write!(f, "skipped {}: {reason}", path.display()),
+            Notice::WaitingForWriter { path, pid } => write!(
+                f,
+                "waiting for another insights index on {}{} to finish (--no-wait to fail instead)",
+                path.display(),
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            ),
             Notice::DamagedIndexRebuilt(e) => write!(f, "{e}; rebuilding it"),
             Notice::PrecisionChanged { path, old, new } => write!(
                 f,

@@ -55,7 +55,7 @@ pub enum CorpusError {
         path: PathBuf,
     },
     /// Another process is writing this index.
-    #[error("{} is being written by another insights process{}; wait for it to finish", path.display(),
+    #[error("{} is being written by another insights process{}", path.display(),
         pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
     Busy {
         /// The index.

@@ -40,6 +40,16 @@ impl Previous {
     }
 }
 
+/// What a writer does when another process is writing the same index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhenBusy {
+    /// Wait for it to finish, then go on (re-reading what it wrote).
+    #[default]
+    Wait,
+    /// Fail at once with [`CorpusError::Busy`].
+    Fail,
+}
+
 /// The one writer of a saved index: holds the lock on writing it from before its previous content is read until
 /// the new one is in place.
 #[derive(Debug)]
@@ -50,19 +60,31 @@ pub struct IndexWriter {
 }
 
 impl IndexWriter {
-    /// Takes the lock on writing `path` and reads what is there. Errors, so that nothing is replaced: a folder,
-    /// another process writing it ([`CorpusError::Busy`]), a file that is not an index, an index of a newer format,
-    /// or a file that cannot be read.
-    pub fn open(path: &Path, events: &mut dyn Events) -> Result<IndexWriter, CorpusError> {
+    /// Takes the lock on writing `path` (waiting for another writer to finish, with a notice, or failing with
+    /// [`CorpusError::Busy`], as `when_busy` says) and reads what is there. Errors, so that nothing is replaced: a
+    /// folder, a file that is not an index, an index of a newer format, or a file that cannot be read.
+    pub fn open(path: &Path, when_busy: WhenBusy, events: &mut dyn Events) -> Result<IndexWriter, CorpusError> {
         if path.is_dir() {
             return Err(CorpusError::Folder {
                 path: path.to_path_buf(),
             });
         }
-        let lock = WriteLock::try_acquire(path)?.map_err(|held| CorpusError::Busy {
-            path: path.to_path_buf(),
-            pid: held.pid,
-        })?;
+        let lock = match (WriteLock::try_acquire(path)?, when_busy) {
+            (Ok(lock), _) => lock,
+            (Err(held), WhenBusy::Fail) => {
+                return Err(CorpusError::Busy {
+                    path: path.to_path_buf(),
+                    pid: held.pid,
+                })
+            }
+            (Err(held), WhenBusy::Wait) => {
+                events.notice(Notice::WaitingForWriter {
+                    path: path.to_path_buf(),
+                    pid: held.pid,
+                });
+                WriteLock::acquire(path)?
+            }
+        };
         let previous = match store::load(path) {
             Ok(index) => Previous::Index(Box::new(index)),
             Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Previous::Missing,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use insights::corpus::approximate::{for_search, refresh_saved, AnnPolicy, Refreshed, Searches};
-use insights::corpus::saved::{self, IndexWriter, UpdateOptions};
+use insights::corpus::saved::{self, IndexWriter, UpdateOptions, WhenBusy};
 use insights::corpus::{read_insights, Collected, CorpusError, Events, Notice, Silent, VectorCache, Work};
 use insights::index::ann::file::ann_path;
 use insights::index::journal::journal_path;
@@ -23,7 +23,7 @@ fn seeds() -> PathBuf {
 fn update(path: &Path, paths: &[PathBuf], stop: &AtomicBool) -> (Result<saved::Updated, CorpusError>, Collected) {
     let mut events = Collected::default();
     let split = SplitOptions::default();
-    let writer = IndexWriter::open(path, &mut events).expect("the path can hold an index");
+    let writer = IndexWriter::open(path, WhenBusy::Wait, &mut events).expect("the path can hold an index");
     let (insights, documents) = read_insights(paths, &split, &mut events).unwrap();
     let result = writer.update(
         insights,
@@ -42,10 +42,12 @@ fn what_is_at_the_path_decides_what_is_replaced() {
     let tmp = tempfile::tempdir().unwrap();
     let mut events = Collected::default();
     let path = tmp.path().join("a.idx");
-    let previous = |events: &mut Collected| IndexWriter::open(&path, events).map(|w| format!("{:?}", w.previous()));
+    let previous = |events: &mut Collected| {
+        IndexWriter::open(&path, WhenBusy::Fail, events).map(|w| format!("{:?}", w.previous()))
+    };
     assert_eq!(previous(&mut events).unwrap(), "Missing");
     assert!(matches!(
-        IndexWriter::open(tmp.path(), &mut events),
+        IndexWriter::open(tmp.path(), WhenBusy::Wait, &mut events),
         Err(CorpusError::Folder { .. })
     ));
     std::fs::write(&path, "notes, not an index\n").unwrap();
@@ -63,10 +65,10 @@ fn what_is_at_the_path_decides_what_is_replaced() {
     assert_eq!(first.stats.reused, 0);
     let distinct: std::collections::HashSet<&String> = first.index.hashes.iter().collect();
     assert_eq!(first.stats.embedded, distinct.len(), "each distinct text embedded once");
-    let writer = IndexWriter::open(&path, &mut events).unwrap();
+    let writer = IndexWriter::open(&path, WhenBusy::Fail, &mut events).unwrap();
     assert!(writer.previous().index().is_some_and(|i| i.len() == first.index.len()));
     // While one writer holds the index, a second is refused, naming the holder.
-    let busy = IndexWriter::open(&path, &mut events).expect_err("one writer at a time");
+    let busy = IndexWriter::open(&path, WhenBusy::Fail, &mut events).expect_err("one writer at a time");
     assert!(
         matches!(busy, CorpusError::Busy { pid: Some(p), .. } if p == std::process::id()),
         "{busy}"
@@ -155,7 +157,7 @@ fn a_stopped_run_keeps_its_vectors_and_the_next_resumes_from_them() {
     let path = tmp.path().join("notes.idx");
     let model = embedder(8);
     let run = |events: &mut dyn Events, stop: &AtomicBool| {
-        let writer = IndexWriter::open(&path, events).unwrap();
+        let writer = IndexWriter::open(&path, WhenBusy::Wait, events).unwrap();
         let (insights, documents) = read_insights(std::slice::from_ref(&notes), &split, events).unwrap();
         let opts = UpdateOptions::default();
         writer.update(insights, &documents, &split, &model, &opts, stop, events)
@@ -319,35 +321,80 @@ fn analyses_sharing_the_cache_keep_each_others_vectors() {
 }
 
 #[test]
-fn the_command_line_refuses_a_second_writer() {
+fn a_second_writer_waits_for_the_first_or_with_no_wait_fails() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("a.idx");
     let held = insights::index::lock::WriteLock::try_acquire(&path).unwrap().unwrap();
-    let (ok, _, stderr) = crate::pipeline::run(
-        crate::cli_embed::insights()
-            .arg("index")
-            .arg(seeds())
-            .arg("-i")
-            .arg(&path),
-    );
+    let index = |extra: &[&str]| {
+        let mut cmd = crate::cli_embed::insights();
+        cmd.arg("index").arg(seeds()).arg("-i").arg(&path).args(extra);
+        cmd
+    };
+    let (ok, _, stderr) = crate::pipeline::run(&mut index(&["--no-wait"]));
     assert!(!ok);
+    let expected = format!(
+        "error: {} is being written by another insights process (pid {}); leave out --no-wait to wait for it to finish",
+        path.display(),
+        std::process::id()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(!path.exists());
+
+    // Without --no-wait it says it waits, and goes on once the other writer is done.
+    crate::common::default_model();
+    let mut waiting = index(&["--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(waiting.try_wait().unwrap().is_none(), "it waits while the lock is held");
+    assert!(!path.exists());
+    drop(held);
+    let out = waiting.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "{} is being written by another insights process (pid {}); wait for it to finish",
+            "insights: waiting for another insights index on {} (pid {}) to finish",
             path.display(),
             std::process::id()
         )),
         "{stderr}"
     );
-    assert!(!path.exists());
-    drop(held);
-    let (ok, _, stderr) = crate::pipeline::run(
+    assert_eq!(insights::index::store::load(&path).unwrap().len(), 43);
+}
+
+#[test]
+fn two_writers_at_once_both_finish_and_the_index_holds_the_later_corpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("a.idx");
+    let one = tmp.path().join("one");
+    std::fs::create_dir(&one).unwrap();
+    let first_seed = std::fs::read_dir(seeds()).unwrap().next().unwrap().unwrap().path();
+    std::fs::copy(&first_seed, one.join("one.txt")).unwrap();
+    crate::common::default_model();
+    let spawn = |corpus: &Path| {
         crate::cli_embed::insights()
             .arg("index")
-            .arg(seeds())
+            .arg(corpus)
             .arg("-i")
             .arg(&path)
-            .arg("-q"),
-    );
-    assert!(ok, "{stderr}");
+            .arg("--json")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(&seeds()), spawn(&one));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
+    // The one that waited finished last: its corpus is the index's.
+    let waited_b = String::from_utf8_lossy(&b.stderr).contains("waiting for another insights index");
+    let waited_a = String::from_utf8_lossy(&a.stderr).contains("waiting for another insights index");
+    assert!(waited_a != waited_b, "exactly one waited: {a:?} {b:?}");
+    let last: serde_json::Value = serde_json::from_slice(if waited_b { &b.stdout } else { &a.stdout }).unwrap();
+    let index = insights::index::store::load(&path).unwrap();
+    assert_eq!(index.len() as u64, last["insights"].as_u64().unwrap());
+    assert!(!insights::index::lock::lock_path(&path).exists());
 }
