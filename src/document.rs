@@ -275,9 +275,23 @@ fn first_visit(seen: &mut HashSet<PathBuf>, path: &Path, loaded: &mut Loaded) ->
 }
 
 /// A document for a file that was read.
+/// A path as a document's name: its text, with each byte that is not UTF-8 written `\xNN`, so that two names that
+/// differ only in such bytes stay apart (a lossy conversion would make both `caf\u{fffd}.txt`).
+pub fn path_name(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut name = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        name.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            name.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    name
+}
+
 fn document(path: &Path, text: String, modified: Option<SystemTime>) -> Document {
     Document {
-        name: path.display().to_string(),
+        name: path_name(path),
         text,
         format: DocFormat::from_path(path),
         modified,
@@ -689,5 +703,20 @@ mod tests {
             .skipped
             .iter()
             .all(|s| s.reason.starts_with("not a regular file")));
+    }
+
+    #[test]
+    fn file_names_that_are_not_utf8_stay_distinct() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = fixture(&[]);
+        for name in [&b"caf\xe9.txt"[..], &b"caf\xe8.txt"[..]] {
+            let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+            std::fs::write(path, "A note about coffee and its many drinkers.").unwrap();
+        }
+        let loaded = read_inputs(&[dir.path().to_path_buf()]).unwrap();
+        let mut names: Vec<String> = loaded.documents.iter().map(|d| d.name.clone()).collect();
+        names.sort();
+        let root = dir.path().display();
+        assert_eq!(names, [format!("{root}/caf\\xE8.txt"), format!("{root}/caf\\xE9.txt")]);
     }
 }

@@ -111,10 +111,20 @@ pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
         };
     }
     let (k, k_scores) = match opts.k {
-        Some(k) => (k.clamp(1, n), Vec::new()),
+        // No more topics than distinct vectors: more would split copies of one text among topics.
+        Some(k) => (k.clamp(1, distinct_rows(vectors)), Vec::new()),
         None => choose_k(vectors, opts),
     };
     finish(vectors, fit(vectors, k, opts, opts.seed), k_scores)
+}
+
+/// The number of distinct rows (copies of a text share one vector).
+fn distinct_rows(vectors: &Embeddings) -> usize {
+    let mut seen = std::collections::HashSet::with_capacity(vectors.len());
+    for row in vectors.rows() {
+        seen.insert(row.iter().map(|x| x.to_bits()).collect::<Vec<u32>>());
+    }
+    seen.len()
 }
 
 /// Spherical k-means with polished restarts. Above `fit_sample` items, the restarts draw their seeds from a sample
@@ -318,6 +328,33 @@ mod tests {
 
     fn labels_of(c: &Clustering) -> Vec<usize> {
         c.assignments.iter().map(|a| a.expect("every item is placed")).collect()
+    }
+
+    #[test]
+    fn more_topics_than_distinct_texts_never_split_copies() {
+        let (base, _) = blobs(3, 5, 8, 0.1, 4);
+        let mut copies = Embeddings::empty(8);
+        for round in 0..3 {
+            for (i, row) in base.rows().enumerate() {
+                if round == 0 || i % 2 == 0 {
+                    copies.push(row);
+                }
+            }
+        }
+        let opts = ClusterOptions {
+            k: Some(1000),
+            ..ClusterOptions::default()
+        };
+        let c = cluster(&copies, &opts);
+        assert_eq!(c.k, 15, "one topic per distinct vector at most");
+        let labels = labels_of(&c);
+        for i in 0..copies.len() {
+            for j in 0..copies.len() {
+                if copies.row(i) == copies.row(j) {
+                    assert_eq!(labels[i], labels[j], "copies {i} and {j} share a topic");
+                }
+            }
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub struct NeighborsArgs {
     #[command(flatten)]
     pub corpus: CorpusArgs,
     /// Neighbours shown per insight.
-    #[arg(short = 'k', long = "top", default_value_t = 3, value_name = "K")]
+    #[arg(short = 'k', long = "top", default_value_t = 3, value_name = "K", value_parser = values::at_least_one)]
     pub k: usize,
     /// Show only neighbours scoring at least this (cosine similarity).
     #[arg(long, default_value_t = 0.6, value_name = "SCORE", allow_negative_numbers = true, value_parser = values::cosine)]

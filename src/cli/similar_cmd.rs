@@ -38,7 +38,7 @@ pub struct SimilarArgs {
     #[arg(long, value_name = "NEW_DOC")]
     pub file: Option<PathBuf>,
     /// How many of the closest insights to show.
-    #[arg(short = 'k', long = "top", default_value_t = 5, value_name = "K")]
+    #[arg(short = 'k', long = "top", default_value_t = 5, value_name = "K", value_parser = values::at_least_one)]
     pub k: usize,
     /// Show only insights scoring at least this (cosine similarity, -1 to 1).
     #[arg(long, default_value_t = 0.3, value_name = "SCORE", allow_negative_numbers = true, value_parser = values::cosine)]

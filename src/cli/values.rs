@@ -41,6 +41,15 @@ pub fn ratio(text: &str) -> Result<f32, String> {
     }
 }
 
+/// A count of results to show: at least one (asking for none would still print a verdict or a header).
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("0 results asked for: give 1 or more".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +67,8 @@ mod tests {
         assert!(claim_score("4").is_err());
         assert_eq!(ratio("1.06"), Ok(1.06));
         assert!(ratio("0").is_err() && ratio("inf").is_err());
+        assert_eq!(at_least_one("3"), Ok(3));
+        assert!(at_least_one("0").unwrap_err().contains("give 1 or more"));
+        assert!(at_least_one("-1").is_err() && at_least_one("two").is_err());
     }
 }

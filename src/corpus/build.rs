@@ -11,7 +11,7 @@ use crate::insight::SplitOptions;
 use crate::vectors::Embeddings;
 use crate::Insight;
 
-use super::{CorpusError, Events, Work};
+use super::{CorpusError, Events, Notice, Work};
 
 /// Text embedded per step, in bytes: each step's vectors are journaled, and a stop request is noticed between steps.
 /// Measured by text rather than counted in texts, so that a step of short sentences still gives the model's workers
@@ -83,9 +83,15 @@ impl Build<'_> {
                 let vectors = embedder.embed_with_progress(step, &mut |d, _| {
                     events.progress(Work::Embedding, done + d, texts.len())
                 })?;
-                if let Some(journal) = journal.as_deref_mut() {
+                if let Some(kept) = journal.as_deref_mut() {
                     let hashes: Vec<String> = step.iter().map(|t| text_hash(t)).collect();
-                    journal.append(&hashes, &vectors)?;
+                    if let Err(e) = kept.append(&hashes, &vectors) {
+                        // A journal that cannot grow (a full disk) is given up, not left to fill the disk on every
+                        // rerun; embedding goes on without one.
+                        kept.abandon();
+                        events.notice(Notice::JournalAbandoned(e));
+                        journal = None;
+                    }
                 }
                 for row in vectors.rows() {
                     out.push(row);

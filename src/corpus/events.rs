@@ -73,6 +73,10 @@ pub enum Notice {
         /// How many of its vectors this run needs.
         kept: usize,
     },
+    /// The journal could not be written (a full disk): it was removed, and embedding goes on without one.
+    JournalAbandoned(IndexError),
+    /// `FILE.ann` could not be written after its index was: searches go without it until the next `insights index`.
+    ApproximateNotWritten(IndexError),
     /// `FILE.ann` does not match its index, so searches go without it.
     ApproximateStale {
         /// The approximate index file.
@@ -118,6 +122,16 @@ impl fmt::Display for Notice {
                 "{} does not match its index (made before the index changed?); searching without it. `insights \
                  index` refreshes it",
                 path.display()
+            ),
+            Notice::JournalAbandoned(e) => write!(
+                f,
+                "{e}; the journal is removed and embedding goes on without one (an interruption now loses this run's \
+                 vectors)"
+            ),
+            Notice::ApproximateNotWritten(e) => write!(
+                f,
+                "{e}; the index is written, but not its approximate index: searches go without it until `insights \
+                 index` runs again"
             ),
             Notice::ApproximateUnreadable(e) => write!(f, "{e}; searching without it"),
             Notice::ApproximateRebuilt(e) => write!(f, "{e}; building it again"),

@@ -161,7 +161,15 @@ impl IndexWriter {
         index.record_provenance(documents, opts.date_from);
         store::save(&index, path)?;
         journal.remove()?;
-        let approximate = refresh_saved(&index, path, opts.ann, opts.ann_storage, events)?;
+        // The index is in place: an approximate index that cannot be written is a notice, not a failure (a stale
+        // one is recognised as such and left aside).
+        let approximate = match refresh_saved(&index, path, opts.ann, opts.ann_storage, events) {
+            Ok(refreshed) => refreshed,
+            Err(e) => {
+                events.notice(Notice::ApproximateNotWritten(e));
+                Refreshed::Absent
+            }
+        };
         Ok(Updated {
             index,
             stats,

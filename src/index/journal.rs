@@ -152,11 +152,20 @@ impl Journal {
         })
     }
 
-    /// Deletes the journal, once its vectors are safely in the index.
+    /// Deletes the journal, once its vectors are safely in the index (one already given up is no error).
     pub fn remove(self) -> Result<(), IndexError> {
         let Journal { path, file, .. } = self;
         drop(file);
-        fs::remove_file(&path).map_err(|source| IndexError::Io { path, source })
+        match fs::remove_file(&path) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(IndexError::Io { path, source }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Gives the journal up after a write to it failed (a full disk): its file is removed, so that it neither keeps
+    /// the disk full nor leaves a torn run behind. The run goes on without one.
+    pub fn abandon(&mut self) {
+        let _ = fs::remove_file(&self.path);
     }
 
     /// The journal's file.

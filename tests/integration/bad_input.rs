@@ -204,6 +204,14 @@ fn scores_that_are_not_numbers_in_range_are_refused() {
             vec!["duplicates", seeds, "--paraphrase-min-margin", "0"],
             "0 is not a ratio margin",
         ),
+        (
+            vec!["similar", "x", seeds, "-k", "0"],
+            "0 results asked for: give 1 or more",
+        ),
+        (
+            vec!["neighbors", seeds, "--top", "0"],
+            "0 results asked for: give 1 or more",
+        ),
     ] {
         let (ok, stdout, stderr) = run(insights().current_dir(d).args(&args));
         assert!(!ok && stdout.is_empty(), "{args:?}: {stdout}");

@@ -6,6 +6,7 @@ mod cli_embed;
 mod common;
 mod docs;
 mod embed_reference;
+mod faults;
 mod fuzz;
 mod int8;
 mod lifecycle;
