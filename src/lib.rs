@@ -18,6 +18,8 @@
 //! cancellation, the approximate index beside it) and the on-the-fly vector cache. The library never prints and never
 //! exits; the `insights` binary parses flags, shows progress and notices, and maps errors to exit codes.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod corpus;
 pub mod document;

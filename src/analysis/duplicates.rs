@@ -16,14 +16,12 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::index::Hit;
 use crate::insight::Insight;
 
 /// How close the members of a duplicate group are, from closest to loosest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DuplicateKind {
     /// Identical text after normalisation (case, whitespace runs, typographic quotes and dashes).
     Verbatim,
@@ -44,7 +42,7 @@ pub struct DuplicateOptions {
     /// shared words (about 0.85-0.9) can pass: cosine does not see negation.
     pub paraphrase_min_score: f32,
     /// Smallest margin for a paraphrase link between mutual best matches. Default 1.06, chosen on the labelled
-    /// sets of `tests/fixtures/verdict/` (see the README's "Verdicts" section).
+    /// sets of `tests/fixtures/verdict/` (see docs/verdicts.md).
     pub paraphrase_min_margin: f32,
     /// Smallest cosine for a paraphrase link between mutual best matches. Default 0.68: in a corpus of many small,
     /// unrelated documents the backgrounds are low and the margin alone would link loosely related texts.
@@ -71,7 +69,7 @@ impl Default for DuplicateOptions {
 }
 
 /// A set of insights from at least two documents that say the same thing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateGroup {
     /// The weakest kind of link that holds the group together.
     pub kind: DuplicateKind,
@@ -570,16 +568,6 @@ mod tests {
         let g = run(&v, &[(0, 2, 0.9), (1, 3, 0.1), (0, 3, 0.1), (2, 3, 0.1)]);
         assert_eq!(g.len(), 1, "{g:?}");
         assert_eq!((g[0].kind, g[0].members.clone()), (DuplicateKind::Verbatim, vec![0, 1]));
-    }
-
-    #[test]
-    fn kinds_serialise_in_kebab_case() {
-        let s = serde_json::to_string(&[
-            DuplicateKind::Verbatim,
-            DuplicateKind::NearVerbatim,
-            DuplicateKind::Paraphrase,
-        ]);
-        assert_eq!(s.unwrap(), r#"["verbatim","near-verbatim","paraphrase"]"#);
     }
 
     /// The seed corpus: 4 documents sharing exactly 6 paragraphs verbatim (4 in three documents, 2 in two), all on

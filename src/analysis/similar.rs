@@ -13,8 +13,8 @@
 //! package descriptions, one argument made many ways) means less than one that stands alone. The statement's
 //! background is the mean match score of its next [`BACKGROUND`] distinct matches after the best; the match's
 //! background is the same for the best-matching unit (the insight, or its matching sentence) against the rest of the
-//! corpus. The **claim score** is `m + (m - (statement background + match background) / 2)`. See the README's
-//! "Verdicts" section for the measurements behind the thresholds.
+//! corpus. The **claim score** is `m + (m - (statement background + match background) / 2)`. See
+//! docs/verdicts.md for the measurements behind the thresholds.
 
 use std::collections::HashMap;
 

@@ -23,7 +23,7 @@ pub const CLUSTERS_EXAMPLES: &str = "Examples:
   insights clusters -i work.idx                 topics of a saved index (no model needed)
 
 The automatic number of topics: the corpus is over-clustered by spherical k-means, the fine clusters are merged \
-pairwise by Ward's criterion, and the level with the best mean silhouette on a sample wins (see the README).";
+pairwise by Ward's criterion, and the level with the best mean silhouette on a sample wins (see docs/clusters.md).";
 
 /// Examples shown under `insights neighbors --help`.
 pub const NEIGHBORS_EXAMPLES: &str = "Examples:

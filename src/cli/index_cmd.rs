@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
-use serde_json::json;
 
 use insights::corpus::approximate::Refreshed;
 use insights::corpus::saved::{IndexWriter, UpdateOptions, Updated, WhenBusy};
 use insights::corpus::CorpusError;
 use insights::index::ann::file::ann_path;
 use insights::index::IndexError;
+use insights::report::json;
 
 use super::corpus::{read_insights, AnnChoice, AnnVectors, SplitArgs, DEFAULT_INDEX};
 use super::output::emit;
@@ -52,7 +52,7 @@ pub struct IndexArgs {
     /// How FILE.ann holds the vectors its searches walk: `f32` walks the index's own vectors in place (no copy);
     /// `int8` keeps a copy of one byte per value in FILE.ann (a quarter of the f32 size), walks that (a quarter of
     /// the bytes to read per step), and re-scores what it finds with the f32 vectors, so the scores shown stay
-    /// exact. Recall cost measured: see the README. Giving it makes FILE.ann at any size.
+    /// exact. Recall cost measured: see docs/benchmarks.md. Giving it makes FILE.ann at any size.
     /// [default: as FILE.ann has it, else f32]
     #[arg(long, value_enum, value_name = "TYPE")]
     pub ann_vectors: Option<AnnVectors>,
@@ -101,11 +101,7 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         ann: args.ann.policy(),
         ann_storage: args.ann_vectors.map(AnnVectors::storage),
     };
-    let Updated {
-        index,
-        stats,
-        approximate,
-    } = writer.update(
+    let updated = writer.update(
         insights,
         &documents,
         &split,
@@ -114,34 +110,16 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         stop_on_ctrl_c(),
         &mut events,
     )?;
+    let Updated {
+        index,
+        stats,
+        approximate,
+    } = &updated;
     let ann_file = ann_path(&args.index);
-    let ann_json = match approximate {
-        Refreshed::Written(s, storage) => json!({
-            "file": ann_file.display().to_string(),
-            "added": s.added,
-            "removed": s.removed,
-            "rebuilt": s.rebuilt,
-            "vectors": storage.name(),
-        }),
-        Refreshed::Absent | Refreshed::Removed => serde_json::Value::Null,
-    };
     let documents = index.documents().len();
     emit(
         args.json,
-        || {
-            json!({
-                "index": args.index.display().to_string(),
-                "documents": documents,
-                "insights": index.len(),
-                "embedded": stats.embedded,
-                "reused": stats.reused,
-                "sentences_embedded": stats.sentences_embedded,
-                "model": index.meta.kind.model_id,
-                "dim": index.meta.kind.dim,
-                "precision": index.meta.kind.precision,
-                "approximate_index": ann_json,
-            })
-        },
+        || json::indexed(&args.index, &ann_file, &updated),
         |out, _| {
             writeln!(
                 out,

@@ -93,7 +93,7 @@ pub struct ModelArgs {
     /// int8 quantizes weights per output channel and activations per token; on 10,000 Debian package
     /// passages its vectors had cosine 0.9992 mean, 0.9981 min to f32's, and it embedded 2.5 times as many
     /// passages a second as f32, 4.3 times sentence-transformers (2 cores, AVX-512 VNNI; without VNNI it is
-    /// no faster than f32; see the README). An index holds one precision.
+    /// no faster than f32; see docs/benchmarks.md). An index holds one precision.
     #[arg(long, value_name = "f32|int8")]
     pub precision: Option<Precision>,
     /// Which encoder runs the model: `auto` uses this program's own CPU forward wherever it supports the model

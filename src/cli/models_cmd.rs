@@ -7,7 +7,7 @@ use insights::embed::{known_models, ModelLocator, DEFAULT_MODEL};
 
 use super::output::emit;
 use super::progress::FetchReporter;
-use serde_json::json;
+use insights::report::json;
 
 /// Examples shown under `insights models --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -51,19 +51,14 @@ pub fn run(args: &ModelsArgs) -> Result<()> {
         Some(ModelsAction::Fetch { name }) => {
             let mut reporter = FetchReporter::new(false);
             let located = locator.resolve(name, &mut |e| reporter.event(e))?;
-            let dir = located
-                .files
-                .config
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
+            let dir = located.files.config.parent().unwrap_or(std::path::Path::new(""));
             let verified = located.weights_sha256.is_some();
             emit(
                 args.json,
-                || json!({ "model": name, "path": dir, "source": located.source.to_string(), "verified": verified }),
+                || json::model_fetched(name, dir, &located.source, verified),
                 |out, _| {
                     let note = if verified { ", verified" } else { "" };
-                    writeln!(out, "{name}: ready in {dir} ({}{note})", located.source)
+                    writeln!(out, "{name}: ready in {} ({}{note})", dir.display(), located.source)
                 },
             )
         }
@@ -74,22 +69,7 @@ fn list(locator: &ModelLocator, as_json: bool) -> Result<()> {
     let rows: Vec<_> = known_models().iter().map(|m| (m, locator.presence(&m.id))).collect();
     emit(
         as_json,
-        || {
-            let items: Vec<_> = rows
-                .iter()
-                .map(|(m, present)| {
-                    json!({
-                        "id": m.id,
-                        "dim": m.dim,
-                        "default": m.id == DEFAULT_MODEL,
-                        "present": present.is_some(),
-                        "source": present.as_ref().map(|(s, _)| s.to_string()),
-                        "path": present.as_ref().map(|(_, p)| p.display().to_string()),
-                    })
-                })
-                .collect();
-            json!({ "models_dir": locator.models_dir.display().to_string(), "models": items })
-        },
+        || json::models(&locator.models_dir, &rows),
         |out, style| {
             writeln!(out, "Known models (models folder: {}):", locator.models_dir.display())?;
             for (m, present) in &rows {

@@ -23,7 +23,8 @@ pub const EXAMPLES: &str = "Examples:
   insights similar --file draft.md -i work.idx      check each insight of a new document
 
 Each insight is matched as a whole and sentence by sentence; its match score is the better cosine. The verdict:
-  said-before  the claim score (best match + its margin over the mean of the 5 best) reaches --said-before
+  said-before  the claim score (best match + its margin over the background: the mean of the statement's next 4
+               matches and of the matched text's 4 closest other insights) reaches --said-before
   related      not said before, but the best match reaches --related (same subject, another claim)
   new          neither
 A claim and its negation score alike (embeddings do not see \"not\"): a contradiction reads as said-before.";
@@ -43,8 +44,9 @@ pub struct SimilarArgs {
     /// Show only insights scoring at least this (cosine similarity, -1 to 1).
     #[arg(long, default_value_t = 0.3, value_name = "SCORE", allow_negative_numbers = true, value_parser = values::cosine)]
     pub min_score: f32,
-    /// The claim score from which a statement counts as said before (best match score plus its margin over the
-    /// mean of the statement's 5 best distinct matches).
+    /// The claim score from which a statement counts as said before: the best match score m plus its margin over
+    /// the background, m + (m - (statement background + match background) / 2), where the statement's background
+    /// is the mean of its next 4 distinct matches and the match's the mean of its 4 closest other insights.
     #[arg(long, default_value_t = SAID_BEFORE_MIN_SCORE, value_name = "SCORE", value_parser = values::claim_score)]
     pub said_before: f32,
     /// The match score from which a statement not said before is related (on the same subject).
@@ -120,11 +122,11 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
                 .map(|((insight, text), r)| report_json::similar(index, text, insight.as_ref(), r, &opts))
                 .collect();
             match &args.file {
-                Some(f) => SimilarOutput::File {
+                Some(f) => report_json::SimilarOutput::File {
                     file: f.display().to_string(),
                     results: items,
                 },
-                None => SimilarOutput::One(items.into_iter().next()),
+                None => report_json::SimilarOutput::One(items.into_iter().next().map(Box::new)),
             }
         },
         |out, style| {
@@ -140,17 +142,4 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             Ok(())
         },
     )
-}
-
-/// The JSON payload of `insights similar`: one result, or the results of every insight of `--file`.
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum SimilarOutput<'a> {
-    /// `--file`: the file and one result per insight in it.
-    File {
-        file: String,
-        results: Vec<report_json::SimilarJson<'a>>,
-    },
-    /// A single statement.
-    One(Option<report_json::SimilarJson<'a>>),
 }

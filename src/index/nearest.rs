@@ -125,7 +125,7 @@ impl Nearest<'_> {
     }
 
     /// The `k` rows closest to `query` that `keep` accepts, best first (ties: lower row first), with their exact
-    /// cosine. Exact search finds the true `k`; approximate search nearly always does (see the README for its
+    /// cosine. Exact search finds the true `k`; approximate search nearly always does (see docs/benchmarks.md for its
     /// measured recall).
     pub fn top_k(&self, query: &[f32], k: usize, keep: &(dyn Fn(usize) -> bool + Sync)) -> Vec<Hit> {
         match *self {

@@ -6,12 +6,10 @@
 pub mod dates;
 pub mod split;
 
-use serde::{Deserialize, Serialize};
-
 pub use split::{sentence_spans, split_documents, Locator, Rule, SplitMode, SplitOptions, TextPosition};
 
 /// One insight: a text and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Insight {
     /// The document it came from, as the user named it (a path, or `-` for standard input).
     pub doc: String,
@@ -22,11 +20,9 @@ pub struct Insight {
     /// The text, with whitespace runs collapsed to single spaces and trimmed.
     pub text: String,
     /// The `id` given in a JSONL input record, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// The file the insight was read from, when `doc` names something else (a JSONL record's own `doc` field);
     /// the line numbers are lines of this file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
 }
 

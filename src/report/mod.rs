@@ -1,5 +1,5 @@
 //! Rendering analysis results: readable terminal text (colour only on a terminal, honouring `NO_COLOR`) and JSON
-//! for scripts (schema in the README; `schema_version` in every document). Nothing here computes similarity.
+//! for scripts (schema in docs/formats.md; `schema_version` in every document). Nothing here computes similarity.
 
 pub mod json;
 pub mod style;

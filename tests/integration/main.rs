@@ -8,6 +8,7 @@ mod docs;
 mod embed_reference;
 mod faults;
 mod fuzz;
+mod golden;
 mod int8;
 mod lifecycle;
 mod model_loading;

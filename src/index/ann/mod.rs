@@ -1,7 +1,7 @@
 //! The approximate nearest-neighbour index: a hierarchical navigable small-world graph (HNSW, Malkov & Yashunin
 //! 2016) over unit vectors, scored by dot product (cosine).
 //!
-//! Written for this crate rather than taken from one (see the README's comparison with usearch, hnsw_rs and
+//! Written for this crate rather than taken from one (see docs/benchmarks.md's comparison with usearch, hnsw_rs and
 //! instant-distance): it is pure Rust, builds deterministically (the same vectors give the same graph on any number
 //! of threads, see [`build`]), keeps its nodes keyed so it can follow a re-indexed corpus without a rebuild
 //! ([`update`]), and its file is mapped into memory rather than read ([`file`]). By default it holds no vectors of
