@@ -22,6 +22,7 @@
 
 pub mod analysis;
 pub mod corpus;
+pub mod cpu;
 pub mod document;
 pub mod embed;
 pub mod error;

@@ -158,7 +158,7 @@ pub fn dots(rows: &[f32], dim: usize, x: &[f32], out: &mut [f32]) {
         return out.fill(0.0);
     }
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
+    if crate::cpu::features().avx2 {
         // SAFETY: the processor supports AVX2, checked just above; the function only reads and writes slices.
         return unsafe { dots_avx2(rows, dim, x, out) };
     }
@@ -244,11 +244,11 @@ fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
 pub fn fast_dot() -> fn(&[f32], &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        if crate::cpu::features().avx512f {
             // SAFETY: the processor supports AVX-512F, checked just above; the function only reads slices.
             return |a, b| unsafe { dot_avx512(a, b) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if crate::cpu::features().avx2 && crate::cpu::features().fma {
             // SAFETY: as above, for AVX2 and FMA.
             return |a, b| unsafe { dot_avx2(a, b) };
         }

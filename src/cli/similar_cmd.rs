@@ -24,8 +24,8 @@ pub const EXAMPLES: &str = "Examples:
 
 Each insight is matched as a whole and sentence by sentence; its match score is the better cosine. The verdict:
   said-before  the claim score (best match + its margin over the background: the mean of the statement's next 4
-               matches and of the matched text's 4 closest other insights) reaches --said-before
-  related      not said before, but the best match reaches --related (same subject, another claim)
+               matches and of the matched text's 4 closest other insights) reaches --said-before-min-score
+  related      not said before, but the best match reaches --related-min-score (same subject, another claim)
   new          neither
 A claim and its negation score alike (embeddings do not see \"not\"): a contradiction reads as said-before.";
 
@@ -47,10 +47,14 @@ pub struct SimilarArgs {
     /// The claim score from which a statement counts as said before: the best match score m plus its margin over
     /// the background, m + (m - (statement background + match background) / 2), where the statement's background
     /// is the mean of its next 4 distinct matches and the match's the mean of its 4 closest other insights.
-    #[arg(long, default_value_t = SAID_BEFORE_MIN_SCORE, value_name = "SCORE", value_parser = values::claim_score)]
+    /// `--said-before SCORE`, its former name, is still accepted.
+    #[arg(long = "said-before-min-score", alias = "said-before", default_value_t = SAID_BEFORE_MIN_SCORE,
+          value_name = "SCORE", value_parser = values::claim_score)]
     pub said_before: f32,
-    /// The match score from which a statement not said before is related (on the same subject).
-    #[arg(long, default_value_t = RELATED_MIN_SCORE, value_name = "SCORE", value_parser = values::cosine)]
+    /// The match score from which a statement not said before is related (on the same subject). `--related SCORE`,
+    /// its former name, is still accepted.
+    #[arg(long = "related-min-score", alias = "related", default_value_t = RELATED_MIN_SCORE, value_name = "SCORE",
+          value_parser = values::cosine)]
     pub related: f32,
     #[command(flatten)]
     pub corpus: CorpusArgs,

@@ -31,9 +31,9 @@ impl Isa {
         let mut out = vec![Isa::SCALAR];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            if crate::cpu::features().avx2 && crate::cpu::features().fma {
                 out.push(Isa(Level::Avx2));
-                if std::arch::is_x86_feature_detected!("avx512f") {
+                if crate::cpu::features().avx512f {
                     out.push(Isa(Level::Avx512));
                 }
             }

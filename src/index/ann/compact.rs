@@ -108,11 +108,11 @@ fn dot_codes_avx2(query: &[f32], codes: &[i8]) -> f32 {
 fn fast_dot_codes() -> fn(&[f32], &[i8]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bw") {
+        if crate::cpu::features().avx512f && crate::cpu::features().avx512bw {
             // SAFETY: the processor supports AVX-512F and BW, checked just above; the function only reads slices.
             return |q, c| unsafe { dot_codes_avx512(q, c) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if crate::cpu::features().avx2 && crate::cpu::features().fma {
             // SAFETY: as above, for AVX2 and FMA.
             return |q, c| unsafe { dot_codes_avx2(q, c) };
         }

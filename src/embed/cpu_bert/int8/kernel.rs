@@ -37,12 +37,12 @@ impl Int8Kernel {
         let mut out = vec![Self::SCALAR];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if crate::cpu::features().avx2 {
                 out.push(Int8Kernel(Level::Avx2));
             }
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512vnni")
+            if crate::cpu::features().avx512f
+                && crate::cpu::features().avx512bw
+                && crate::cpu::features().avx512vnni
             {
                 out.push(Int8Kernel(Level::Vnni));
             }
