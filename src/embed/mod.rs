@@ -4,14 +4,12 @@
 //! [`Embedder::embed`] tokenises, batches texts of similar length together, runs the encoder, pools and
 //! L2-normalises. The embedder takes plain texts: it knows nothing of documents or insights.
 
+pub mod acquire;
 pub mod bert;
 pub mod cpu_bert;
 pub mod device;
 pub mod error;
 pub mod kind;
-pub mod locate;
-pub mod manifest;
-pub mod model_files;
 pub mod pooling;
 pub mod precision;
 pub mod tokenize;
@@ -21,9 +19,9 @@ use candle_core::DType;
 pub use device::DeviceChoice;
 pub use error::EmbedError;
 pub use kind::VectorKind;
-pub use locate::{FetchEvent, ModelLocator, ModelSource};
-pub use manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
-pub use model_files::{ChecksumStamps, ModelFiles};
+pub use acquire::locate::{FetchEvent, ModelLocator, ModelSource};
+pub use acquire::manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
+pub use acquire::model_files::{ChecksumStamps, ModelFiles};
 pub use pooling::{Pooling, SentenceConfig};
 pub use precision::Precision;
 
@@ -176,7 +174,7 @@ impl Embedder {
         };
         let weights_sha256 = match weights_sha256 {
             Some(sum) => sum,
-            None => model_files::sha256_file(&files.weights)?,
+            None => acquire::model_files::sha256_file(&files.weights)?,
         };
         let dim = match &encoder {
             Encoder::Candle(e) => e.hidden_size(),

@@ -5,7 +5,7 @@ use std::path::Path;
 use candle_core::{DType, Tensor, D};
 use serde::Deserialize;
 
-use super::model_files::ModelFiles;
+use super::acquire::model_files::ModelFiles;
 use super::EmbedError;
 
 /// How token vectors become one sentence vector.

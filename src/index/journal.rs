@@ -12,7 +12,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::{get_f32s, parse_hex_hash, put_f32s, text_hash, IndexError, SentenceLayout};
-use crate::embed::model_files::hex;
+use crate::embed::acquire::model_files::hex;
 use crate::embed::VectorKind;
 use crate::insight::Insight;
 use crate::vectors::Embeddings;

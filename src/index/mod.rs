@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 use crate::document::{DocFormat, Document};
-use crate::embed::model_files::hex;
+use crate::embed::acquire::model_files::hex;
 use crate::embed::{Precision, VectorKind};
 use crate::insight::dates::{document_dates, DateFrom, DocumentDates};
 use crate::insight::Insight;

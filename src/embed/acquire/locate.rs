@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::{find_known, KnownModel};
 use super::model_files::{hex, ChecksumStamps, ModelFiles, MODEL_FILES, REQUIRED_FILES};
-use super::EmbedError;
+use crate::embed::EmbedError;
 
 /// Where a model's files were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
