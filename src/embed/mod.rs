@@ -16,12 +16,12 @@ pub mod tokenize;
 
 use candle_core::DType;
 
-pub use device::DeviceChoice;
-pub use error::EmbedError;
-pub use kind::VectorKind;
 pub use acquire::locate::{FetchEvent, ModelLocator, ModelSource};
 pub use acquire::manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
 pub use acquire::model_files::{ChecksumStamps, ModelFiles};
+pub use device::DeviceChoice;
+pub use error::EmbedError;
+pub use kind::VectorKind;
 pub use pooling::{Pooling, SentenceConfig};
 pub use precision::Precision;
 

@@ -40,10 +40,7 @@ impl Int8Kernel {
             if crate::cpu::features().avx2 {
                 out.push(Int8Kernel(Level::Avx2));
             }
-            if crate::cpu::features().avx512f
-                && crate::cpu::features().avx512bw
-                && crate::cpu::features().avx512vnni
-            {
+            if crate::cpu::features().avx512f && crate::cpu::features().avx512bw && crate::cpu::features().avx512vnni {
                 out.push(Int8Kernel(Level::Vnni));
             }
         }
