@@ -31,6 +31,17 @@ pub enum DuplicateKind {
     Paraphrase,
 }
 
+impl DuplicateKind {
+    /// Its name in reports: `verbatim`, `near-verbatim` or `paraphrase`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DuplicateKind::Verbatim => "verbatim",
+            DuplicateKind::NearVerbatim => "near-verbatim",
+            DuplicateKind::Paraphrase => "paraphrase",
+        }
+    }
+}
+
 /// Closest distinct texts in other documents whose mean cosine is an insight's background for the margin.
 pub const MARGIN_NEIGHBOURS: usize = 4;
 

@@ -129,14 +129,6 @@ pub fn neighbours(out: &mut dyn Write, style: &Style, index: &Index, neighbours:
     Ok(())
 }
 
-fn kind_label(kind: DuplicateKind) -> &'static str {
-    match kind {
-        DuplicateKind::Verbatim => "verbatim",
-        DuplicateKind::NearVerbatim => "near-verbatim",
-        DuplicateKind::Paraphrase => "paraphrase",
-    }
-}
-
 /// `insights duplicates`: each group, its kind, its text and where it appears.
 pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[DuplicateGroup]) -> io::Result<()> {
     if groups.is_empty() {
@@ -157,7 +149,7 @@ pub fn duplicates(out: &mut dyn Write, style: &Style, index: &Index, groups: &[D
             out,
             "{} {} in {} documents (score {})",
             style.bold(&format!("{}.", n + 1)),
-            style.cyan(kind_label(g.kind)),
+            style.cyan(DuplicateKind::name(g.kind)),
             docs.len(),
             score(style, g.score)
         )?;
@@ -321,7 +313,7 @@ pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> 
         writeln!(
             out,
             "  {} x{}  {}",
-            style.cyan(kind_label(g.kind)),
+            style.cyan(DuplicateKind::name(g.kind)),
             g.members.len(),
             style.dim(&locs.join("  "))
         )?;

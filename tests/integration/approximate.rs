@@ -1,16 +1,13 @@
 //! `--ann`: the approximate index on the seeds gives the exact answers, and `insights index` writes, updates,
 //! removes and survives a damaged `INDEX.ann`.
 
-use std::path::{Path, PathBuf};
+use crate::common::seeds;
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::cli_embed::insights;
 use crate::pipeline::run;
-
-fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
-}
 
 /// `insights index seeds/ -i INDEX --ann ANN --json`, parsed.
 fn index(index: &Path, ann: &str) -> Value {

@@ -27,3 +27,13 @@ pub fn embedder(batch_size: usize) -> Embedder {
 
 /// The library's seedable stream, for random test weights and shuffles.
 pub use insights::rng::Rng as SplitMix;
+
+/// The demo corpus, `seeds/`.
+pub fn seeds() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// One document of the demo corpus (11 insights), for a corpus smaller than `seeds/`.
+pub fn one_seed() -> std::path::PathBuf {
+    seeds().join("000_050be5057ca1e8ea.txt")
+}

@@ -9,11 +9,7 @@ use insights::index::journal::journal_path;
 use insights::index::store;
 
 use crate::cli_embed::insights;
-use crate::common::default_model;
-
-fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
-}
+use crate::common::{default_model, one_seed, seeds};
 
 /// `insights index CORPUS -i INDEX --split line` (the same split for every corpus here).
 fn index_cmd(corpus: &Path, index: &Path) -> Command {
@@ -84,8 +80,7 @@ fn a_full_disk_fails_clearly_and_leaves_the_previous_index_and_no_journal() {
     // The previous index: one seed document (about 60 KB); room for it and 100 KB more, less than the journal of
     // the first step and the index of 500 lines need.
     let one = tmp.path().join("one.txt");
-    let first_seed = std::fs::read_dir(seeds()).unwrap().next().unwrap().unwrap().path();
-    std::fs::copy(first_seed, &one).unwrap();
+    std::fs::copy(one_seed(), &one).unwrap();
     let outside = tmp.path().join("previous.idx");
     let (ok, _, err) = crate::pipeline::run(&mut index_cmd(&one, &outside));
     assert!(ok, "{err}");
@@ -175,8 +170,7 @@ fn kill_9_in_the_save_window_never_leaves_a_broken_index() {
     let index = tmp.path().join("seeds.idx");
     let one = tmp.path().join("one");
     std::fs::create_dir(&one).unwrap();
-    let first_seed = std::fs::read_dir(seeds()).unwrap().next().unwrap().unwrap().path();
-    std::fs::copy(first_seed, one.join("one.txt")).unwrap();
+    std::fs::copy(one_seed(), one.join("one.txt")).unwrap();
     // Both corpora indexed once, so each rerun only reuses vectors and writes: most of its time is the save.
     let mut whole = Vec::new();
     for corpus in [&one, &seeds()] {

@@ -13,11 +13,7 @@ use insights::index::lock::lock_path;
 use insights::index::IndexError;
 use insights::insight::{SplitMode, SplitOptions};
 
-use crate::common::embedder;
-
-fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
-}
+use crate::common::{embedder, one_seed, seeds};
 
 /// Indexes `paths` into `path` with default settings; the notices seen.
 fn update(path: &Path, paths: &[PathBuf], stop: &AtomicBool) -> (Result<saved::Updated, CorpusError>, Collected) {
@@ -254,8 +250,7 @@ fn the_approximate_index_is_trusted_only_while_it_matches() {
     let other = tmp.path().join("b.idx");
     let docs = tmp.path().join("one");
     std::fs::create_dir(&docs).unwrap();
-    let first_seed = std::fs::read_dir(seeds()).unwrap().next().unwrap().unwrap().path();
-    std::fs::copy(&first_seed, docs.join("one.txt")).unwrap();
+    std::fs::copy(one_seed(), docs.join("one.txt")).unwrap();
     let smaller = update(&other, &[docs], &never).0.unwrap().index;
     std::fs::copy(ann_path(&path), ann_path(&other)).unwrap();
     let mut events = Collected::default();
@@ -371,8 +366,7 @@ fn two_writers_at_once_both_finish_and_the_index_holds_the_later_corpus() {
     let path = tmp.path().join("a.idx");
     let one = tmp.path().join("one");
     std::fs::create_dir(&one).unwrap();
-    let first_seed = std::fs::read_dir(seeds()).unwrap().next().unwrap().unwrap().path();
-    std::fs::copy(&first_seed, one.join("one.txt")).unwrap();
+    std::fs::copy(one_seed(), one.join("one.txt")).unwrap();
     crate::common::default_model();
     let spawn = |corpus: &Path| {
         crate::cli_embed::insights()

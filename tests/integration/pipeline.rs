@@ -1,16 +1,12 @@
 //! The main job on the seed corpus with the real model: duplicates, queries, clusters, re-indexing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
 use crate::cli_embed::insights;
-use crate::common::default_model;
-
-fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
-}
+use crate::common::{default_model, seeds};
 
 /// Runs the binary; returns (success, stdout, stderr).
 pub fn run(cmd: &mut Command) -> (bool, String, String) {

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{hit, insight, insights, round, seq, InsightJson};
 use crate::analysis::documents::DocumentOriginality;
-use crate::analysis::duplicates::{DuplicateGroup, DuplicateKind};
+use crate::analysis::duplicates::DuplicateGroup;
 use crate::analysis::neighbours::Link;
 use crate::analysis::topics::Topic;
 use crate::index::{Hit, Index};
@@ -47,19 +47,10 @@ pub struct Groups<G> {
     pub groups: G,
 }
 
-/// A duplicate group's kind as written.
-fn kind_name(kind: DuplicateKind) -> &'static str {
-    match kind {
-        DuplicateKind::Verbatim => "verbatim",
-        DuplicateKind::NearVerbatim => "near-verbatim",
-        DuplicateKind::Paraphrase => "paraphrase",
-    }
-}
-
 /// Duplicate groups.
 pub fn duplicates<'a>(index: &'a Index, groups: &'a [DuplicateGroup]) -> impl Serialize + 'a {
     seq(groups.iter().map(move |g| DuplicateJson {
-        kind: kind_name(g.kind),
+        kind: g.kind.name(),
         score: round(g.score),
         documents: index.documents_of(&g.members),
         members: insights(index, &g.members),
@@ -189,7 +180,7 @@ pub fn report<'a>(index: &'a Index, r: &'a Report<'a>) -> impl Serialize + 'a {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::analysis::duplicates::DuplicateKind;
 
     #[test]
     fn kinds_are_written_in_kebab_case() {
@@ -198,7 +189,7 @@ mod tests {
             DuplicateKind::NearVerbatim,
             DuplicateKind::Paraphrase,
         ]
-        .map(kind_name);
+        .map(DuplicateKind::name);
         assert_eq!(names, ["verbatim", "near-verbatim", "paraphrase"]);
     }
 }
