@@ -120,10 +120,8 @@ pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
 
 /// The number of distinct rows (copies of a text share one vector).
 fn distinct_rows(vectors: &Embeddings) -> usize {
-    let mut seen = std::collections::HashSet::with_capacity(vectors.len());
-    for row in vectors.rows() {
-        seen.insert(row.iter().map(|x| x.to_bits()).collect::<Vec<u32>>());
-    }
+    // Rows compared by their bits, borrowed in place (no copy of the vectors).
+    let seen: std::collections::HashSet<&[u32]> = vectors.rows().map(bytemuck::cast_slice::<f32, u32>).collect();
     seen.len()
 }
 
