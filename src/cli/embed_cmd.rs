@@ -2,10 +2,12 @@
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use clap::Args;
 use insights::document::{read_inputs, DocFormat};
+use insights::embed::CPU_CALL_BYTES;
 use insights::insight::{split_documents, SplitOptions};
 
 use super::progress::Progress;
@@ -20,7 +22,8 @@ pub const EXAMPLES: &str = "Examples:
 Each output line is {\"text\": ..., \"embedding\": [...]}, in input order; the vectors are L2-normalised, so the dot \
 product of two is their cosine similarity.";
 
-/// Texts embedded and written per step.
+/// Texts embedded and written per step on the CPU; a GPU's steps are as many times longer as its
+/// [`Embedder::call_bytes`] is.
 const STEP: usize = 1024;
 
 /// Arguments of `insights embed`.
@@ -32,6 +35,11 @@ pub struct EmbedArgs {
     /// Read every input as JSONL (objects with a "text" field), whatever its name.
     #[arg(long)]
     pub jsonl: bool,
+    /// At the end, print to stderr a JSON line of the texts embedded and the seconds spent embedding them
+    /// (`embed_s`, reading and writing excluded), tokenising (`tokenize_s`) and in the model (`model_s`, results
+    /// copied back from the device), for benchmarks.
+    #[arg(long)]
+    pub timings: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -56,8 +64,12 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
     let mut out = BufWriter::new(stdout);
     // In steps, written as they are done: memory stays flat however many texts come in.
     let mut done = 0;
-    for step in refs.chunks(STEP) {
+    let mut embedding = Duration::ZERO;
+    let step_texts = STEP * embedder.call_bytes().div_ceil(CPU_CALL_BYTES);
+    for step in refs.chunks(step_texts) {
+        let started = Instant::now();
         let vectors = embedder.embed_with_progress(step, &mut |d, _| progress.update(done + d, refs.len()))?;
+        embedding += started.elapsed();
         for (text, embedding) in step.iter().zip(vectors.rows()) {
             serde_json::to_writer(&mut out, &EmbeddedLine { text, embedding })?;
             out.write_all(b"\n")?;
@@ -65,6 +77,21 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
         done += step.len();
     }
     out.flush()?;
+    if args.timings {
+        let t = embedder.timings();
+        eprintln!(
+            "{}",
+            serde_json::json!({
+                "texts": t.texts,
+                "embed_s": embedding.as_secs_f64(),
+                "tokenize_s": t.tokenize.as_secs_f64(),
+                "model_s": t.model.as_secs_f64(),
+                "device": args.model.device.to_string(),
+                "engine": embedder.engine().to_string(),
+                "precision": embedder.precision().name(),
+            })
+        );
+    }
     Ok(())
 }
 

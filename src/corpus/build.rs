@@ -13,12 +13,11 @@ use crate::Insight;
 
 use super::{CorpusError, Events, Notice, Work};
 
-/// Text embedded per step, in bytes: each step's vectors are journaled, and a stop request is noticed between steps.
-/// Measured by text rather than counted in texts, so that a step of short sentences still gives the model's workers
-/// many chunks to share (256 sentences of about 25 word pieces fill only three chunks of 2,048).
-const EMBED_STEP_BYTES: usize = 128 * 1024;
-/// The most texts in one step.
-const EMBED_STEP_MAX_TEXTS: usize = 4096;
+/// Text embedded per step is the embedder's [`Embedder::call_bytes`] (128 KB on the CPU): each step's vectors are
+/// journaled, and a stop request is noticed between steps. Measured by text rather than counted in texts, so that a
+/// step of short sentences still gives the model's workers many chunks to share (256 sentences of about 25 word
+/// pieces fill only three chunks of 2,048). The most texts in one step, per 128 KB of a step's text:
+const STEP_TEXTS_PER_128K: usize = 4096;
 
 /// Embedding stopped on request (Ctrl-C) between steps.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +53,7 @@ pub static NEVER: AtomicBool = AtomicBool::new(false);
 
 impl Build<'_> {
     /// Embeds `insights` into an index: their texts and their sentences' texts, each new one once, in steps of
-    /// about [`EMBED_STEP_BYTES`] of text (so memory does not grow with the corpus beyond the vectors).
+    /// about [`Embedder::call_bytes`] of text (so memory does not grow with the corpus beyond the vectors).
     pub fn run(self, insights: Vec<Insight>, events: &mut dyn Events) -> Result<(Index, BuildStats), CorpusError> {
         let Build {
             embedder,
@@ -70,7 +69,9 @@ impl Build<'_> {
         Index::build(meta, insights, sources, |texts| -> Result<Embeddings, CorpusError> {
             let mut out = Embeddings::empty(embedder.dim());
             events.progress(Work::Embedding, 0, texts.len());
-            for step in embed_steps(texts) {
+            let step_bytes = embedder.call_bytes();
+            let step_texts = STEP_TEXTS_PER_128K * step_bytes.div_ceil(128 * 1024);
+            for step in embed_steps(texts, step_bytes, step_texts) {
                 if stop.load(Ordering::SeqCst) {
                     return Err(Interrupted {
                         done: out.len(),
@@ -102,9 +103,12 @@ impl Build<'_> {
     }
 }
 
-/// `texts` cut into consecutive steps of about [`EMBED_STEP_BYTES`] of text (at most [`EMBED_STEP_MAX_TEXTS`] texts,
-/// at least one).
-fn embed_steps<'a, 't>(texts: &'a [&'t str]) -> impl Iterator<Item = &'a [&'t str]> {
+/// `texts` cut into consecutive steps of about `step_bytes` of text (at most `step_texts` texts, at least one).
+fn embed_steps<'a, 't>(
+    texts: &'a [&'t str],
+    step_bytes: usize,
+    step_texts: usize,
+) -> impl Iterator<Item = &'a [&'t str]> {
     let mut rest = texts;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -112,7 +116,7 @@ fn embed_steps<'a, 't>(texts: &'a [&'t str]) -> impl Iterator<Item = &'a [&'t st
         }
         let mut bytes = 0;
         let mut n = 0;
-        while n < rest.len() && n < EMBED_STEP_MAX_TEXTS && (n == 0 || bytes < EMBED_STEP_BYTES) {
+        while n < rest.len() && n < step_texts && (n == 0 || bytes < step_bytes) {
             bytes += rest[n].len();
             n += 1;
         }
@@ -128,16 +132,18 @@ mod tests {
 
     #[test]
     fn steps_cover_every_text_once_within_their_bounds() {
-        let long = "x".repeat(EMBED_STEP_BYTES * 2);
+        const BYTES: usize = 128 * 1024;
+        const TEXTS: usize = 4096;
+        let long = "x".repeat(BYTES * 2);
         let short = "word";
-        let mut texts: Vec<&str> = vec![short; EMBED_STEP_MAX_TEXTS + 10];
+        let mut texts: Vec<&str> = vec![short; TEXTS + 10];
         texts.insert(3, &long);
-        let steps: Vec<&[&str]> = embed_steps(&texts).collect();
+        let steps: Vec<&[&str]> = embed_steps(&texts, BYTES, TEXTS).collect();
         assert_eq!(steps.iter().map(|s| s.len()).sum::<usize>(), texts.len());
         // The oversized text ends its step; no step is empty or holds more than the cap.
         assert_eq!(steps[0].len(), 4);
-        assert!(steps.iter().all(|s| !s.is_empty() && s.len() <= EMBED_STEP_MAX_TEXTS));
+        assert!(steps.iter().all(|s| !s.is_empty() && s.len() <= TEXTS));
         assert_eq!(steps.concat(), texts);
-        assert_eq!(embed_steps(&[]).count(), 0);
+        assert_eq!(embed_steps(&[], BYTES, TEXTS).count(), 0);
     }
 }

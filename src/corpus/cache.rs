@@ -22,12 +22,13 @@ pub struct VectorCache {
 }
 
 impl VectorCache {
-    /// The cache in `folder` for vectors of `kind`: `vectors-<the weights' first 16 hex digits>[-int8].idx`.
+    /// The cache in `folder` for vectors of `kind`: `vectors-<the weights' first 16 hex digits>[-int8|-f16].idx`.
     pub fn in_folder(folder: &Path, kind: &VectorKind) -> Self {
         let tag = kind.short_digest();
         let suffix = match kind.precision {
             Precision::F32 => "",
             Precision::Int8 => "-int8",
+            Precision::F16 => "-f16",
         };
         VectorCache {
             path: folder.join(format!("vectors-{tag}{suffix}.idx")),

@@ -68,7 +68,7 @@ impl DeviceChoice {
         };
         let failed = |e: candle_core::Error| EmbedError::Device {
             device: self.to_string(),
-            message: e.to_string(),
+            message: super::error::explain_device_error(&e),
         };
         match self {
             DeviceChoice::Cpu => Ok(Device::Cpu),

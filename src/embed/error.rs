@@ -85,7 +85,7 @@ pub enum EmbedError {
         source: std::io::Error,
     },
     /// The tensor library failed while loading weights or running the model.
-    #[error("model {model}: {source}")]
+    #[error("model {model}: {}", without_backtrace(.source))]
     Candle {
         /// The model (its id or folder).
         model: String,
@@ -109,5 +109,73 @@ impl EmbedError {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+/// candle's error without the backtrace it carries when `RUST_BACKTRACE` is set: a user needs the message, not the
+/// tensor library's call stack.
+pub fn without_backtrace(error: &candle_core::Error) -> &candle_core::Error {
+    match error {
+        candle_core::Error::WithBacktrace { inner, .. } => without_backtrace(inner),
+        other => other,
+    }
+}
+
+/// What a failure to open a GPU means for the user, from candle's error: the driver's codes that say "no driver",
+/// "no GPU" or "old driver" in words, with what to do; anything else as candle says it (without its backtrace).
+pub fn explain_device_error(error: &candle_core::Error) -> String {
+    let message = without_backtrace(error).to_string();
+    let explained = [
+        (
+            "CUDA_ERROR_STUB_LIBRARY",
+            "no NVIDIA driver: the libcuda.so.1 found is a stub, not the driver's; install the NVIDIA driver, or run \
+             with --device cpu",
+        ),
+        (
+            "CUDA_ERROR_NO_DEVICE",
+            "the NVIDIA driver sees no GPU on this machine; run with --device cpu",
+        ),
+        (
+            "CUDA_ERROR_INSUFFICIENT_DRIVER",
+            "the NVIDIA driver is older than this build's CUDA 13.0 needs; update the driver, or run with --device cpu",
+        ),
+        (
+            "CUDA_ERROR_INVALID_DEVICE",
+            "no GPU with that number (cuda:0 is the first); run nvidia-smi to list them",
+        ),
+    ];
+    for (code, words) in explained {
+        if message.contains(code) {
+            return format!("{words} ({code})");
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `message` as candle gives it when `RUST_BACKTRACE` is set.
+    fn with_backtrace(message: &str) -> candle_core::Error {
+        candle_core::Error::WithBacktrace {
+            inner: Box::new(candle_core::Error::Msg(message.into())),
+            backtrace: Box::new(std::backtrace::Backtrace::force_capture()),
+        }
+    }
+
+    #[test]
+    fn device_errors_lose_the_backtrace_and_known_driver_codes_are_explained() {
+        let stub = with_backtrace("DriverError(CUDA_ERROR_STUB_LIBRARY, \"stub\")");
+        let explained = explain_device_error(&stub);
+        assert!(explained.starts_with("no NVIDIA driver"), "{explained}");
+        assert!(explained.ends_with("(CUDA_ERROR_STUB_LIBRARY)"), "{explained}");
+        let other = with_backtrace("out of memory");
+        assert_eq!(explain_device_error(&other), "out of memory");
+        let wrapped = EmbedError::Candle {
+            model: "m".into(),
+            source: with_backtrace("shape mismatch"),
+        };
+        assert_eq!(wrapped.to_string(), "model m: shape mismatch");
     }
 }

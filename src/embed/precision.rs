@@ -1,8 +1,10 @@
-//! The arithmetic precision of the linear layers: f32 (the default, matches sentence-transformers) or int8 (faster
-//! on the CPU, vectors slightly different).
+//! The arithmetic precision of the model: f32 (the default, matches sentence-transformers), int8 linear layers
+//! (faster on the CPU, vectors slightly different) or f16 throughout (on a GPU).
 
 use std::fmt;
 use std::str::FromStr;
+
+use super::Engine;
 
 /// The precision asked for with `--precision`, and recorded in an index next to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -13,14 +15,45 @@ pub enum Precision {
     F32,
     /// Linear layers in int8: weights quantized per output channel, activations per token (fast CPU forward only).
     Int8,
+    /// 16-bit floats for the weights and activations, pooled in f32 (candle's engine on a GPU only).
+    F16,
 }
 
 impl Precision {
-    /// The name used on the command line and in index files: `f32` or `int8`.
+    /// The name used on the command line and in index files: `f32`, `int8` or `f16`.
     pub fn name(self) -> &'static str {
         match self {
             Precision::F32 => "f32",
             Precision::Int8 => "int8",
+            Precision::F16 => "f16",
+        }
+    }
+}
+
+impl Precision {
+    /// Why this precision cannot run with `engine` on the CPU (`on_cpu`) or a GPU, where `fast_refusal` says why
+    /// the fast CPU forward cannot run; `None` when it can.
+    pub fn refusal(self, engine: Engine, on_cpu: bool, fast_refusal: Option<&str>) -> Option<String> {
+        match self {
+            Precision::F32 => None,
+            Precision::Int8 if engine == Engine::Candle => {
+                Some("the candle engine was chosen (int8 runs only on the fast CPU engine)".to_string())
+            }
+            Precision::Int8 => fast_refusal.map(|reason| {
+                format!(
+                    "the fast CPU engine cannot run this model here: {reason}; use --device cpu (or, for a new index, \
+                     --precision f32)"
+                )
+            }),
+            Precision::F16 if on_cpu => Some(
+                "f16 runs only on a GPU (--device cuda, with a build that has the cuda feature); on the CPU use f32, or \
+                 int8 for speed"
+                    .to_string(),
+            ),
+            Precision::F16 if engine == Engine::Fast => {
+                Some("the fast engine was chosen (f16 runs only on candle's engine, on a GPU)".to_string())
+            }
+            Precision::F16 => None,
         }
     }
 }
@@ -38,7 +71,8 @@ impl FromStr for Precision {
         match s.trim().to_ascii_lowercase().as_str() {
             "f32" | "fp32" | "float32" => Ok(Precision::F32),
             "int8" | "i8" => Ok(Precision::Int8),
-            other => Err(format!("{other:?}: expected f32 or int8")),
+            "f16" | "fp16" | "float16" | "half" => Ok(Precision::F16),
+            other => Err(format!("{other:?}: expected f32, int8 or f16")),
         }
     }
 }
@@ -49,13 +83,13 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_others_are_refused() {
-        for p in [Precision::F32, Precision::Int8] {
+        for p in [Precision::F32, Precision::Int8, Precision::F16] {
             assert_eq!(p.name().parse::<Precision>(), Ok(p));
         }
         assert_eq!(" INT8 ".parse::<Precision>(), Ok(Precision::Int8));
         assert!("int4"
             .parse::<Precision>()
             .unwrap_err()
-            .contains("expected f32 or int8"));
+            .contains("expected f32, int8 or f16"));
     }
 }

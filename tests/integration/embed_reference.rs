@@ -99,3 +99,38 @@ fn long_texts_are_tokenised_as_a_whole_text_would_be() {
     }
     assert_eq!(got[0].ids.len(), 256);
 }
+
+/// candle's engine (the one GPUs run), in batches cut by a budget of padded word pieces, on shuffled texts: the
+/// same vectors, in input order. f16, which runs on GPUs only, is refused on the CPU with what to use instead.
+#[test]
+fn candle_engine_in_token_budget_batches_matches_and_f16_needs_a_gpu() {
+    use insights::embed::{DeviceChoice, EmbedOptions, Embedder, Engine, Precision, RunningEngine};
+    let refs = references();
+    let mut order: Vec<usize> = (0..refs.len()).collect();
+    SplitMix::new(11).shuffle(&mut order);
+    let shuffled: Vec<&Reference> = order.iter().map(|&i| &refs[i]).collect();
+    let located = crate::common::default_model();
+    let opts = |precision| EmbedOptions {
+        batch_tokens: Some(600),
+        device: DeviceChoice::Cpu,
+        engine: Engine::Candle,
+        precision,
+        ..EmbedOptions::default()
+    };
+    let candle = Embedder::load(&located.files, located.weights_sha256.clone(), &opts(Precision::F32)).unwrap();
+    assert_eq!(candle.engine(), RunningEngine::Candle);
+    let texts: Vec<&str> = shuffled.iter().map(|r| r.text.as_str()).collect();
+    assert_matches("candle, 600-piece batches", &shuffled, &candle.embed(&texts).unwrap());
+    let timings = candle.timings();
+    assert_eq!(timings.texts, refs.len());
+    assert!(timings.model > std::time::Duration::ZERO && timings.tokenize > std::time::Duration::ZERO);
+
+    let err = Embedder::load(&located.files, located.weights_sha256.clone(), &opts(Precision::F16))
+        .err()
+        .expect("f16 on the CPU is refused")
+        .to_string();
+    assert!(
+        err.contains("--precision f16 is not available: f16 runs only on a GPU"),
+        "{err}"
+    );
+}

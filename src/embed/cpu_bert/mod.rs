@@ -11,7 +11,7 @@ pub mod int8;
 pub mod isa;
 pub mod kernels;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod weights;
 
 use std::path::Path;
@@ -75,6 +75,12 @@ impl CpuBert {
             return Err(EmbedError::config(
                 weights,
                 format!("the fast CPU forward cannot run {reason}"),
+            ));
+        }
+        if precision == Precision::F16 {
+            return Err(EmbedError::config(
+                weights,
+                "the fast CPU forward runs f32 or int8, not f16 (f16 runs on a GPU)",
             ));
         }
         Ok(CpuBert {

@@ -33,7 +33,8 @@ impl Rng {
     }
 }
 
-fn config(hidden: usize, heads: usize, layers: usize) -> Config {
+/// A small BERT's configuration (also used by the candle encoder's tests).
+pub(crate) fn config(hidden: usize, heads: usize, layers: usize) -> Config {
     Config {
         vocab_size: VOCAB,
         hidden_size: hidden,
@@ -45,7 +46,8 @@ fn config(hidden: usize, heads: usize, layers: usize) -> Config {
     }
 }
 
-fn weights(config: &Config, prefix: &str) -> HashMap<String, Tensor> {
+/// Seeded random weights for `config`, named as in a BERT safetensors file under `prefix`.
+pub(crate) fn weights(config: &Config, prefix: &str) -> HashMap<String, Tensor> {
     let mut rng = Rng(7);
     let mut w = HashMap::new();
     let mut put = |name: String, shape: &[usize], scale: f32, offset: f32| {
@@ -88,7 +90,8 @@ fn weights(config: &Config, prefix: &str) -> HashMap<String, Tensor> {
     w
 }
 
-fn sequences(lens: &[usize]) -> Vec<TokenIds> {
+/// Seeded random token sequences of the given lengths.
+pub(crate) fn sequences(lens: &[usize]) -> Vec<TokenIds> {
     let mut rng = Rng(99);
     lens.iter()
         .map(|&n| TokenIds {

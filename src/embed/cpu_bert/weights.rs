@@ -22,7 +22,8 @@ pub(crate) enum Linear {
 impl Linear {
     fn new(w: Vec<f32>, n: usize, k: usize, precision: Precision) -> Self {
         match precision {
-            Precision::F32 => Linear::F32(w),
+            // f16 is refused by `CpuBert::load` before weights are read.
+            Precision::F32 | Precision::F16 => Linear::F32(w),
             Precision::Int8 => Linear::Int8(QuantizedMatrix::quantize(&w, n, k)),
         }
     }

@@ -1,7 +1,7 @@
 //! The index file: written atomically (temporary file, then rename) and checked in full when read, so a truncated,
 //! damaged or foreign file is refused with a message naming it.
 //!
-//! Layout (version 6 for f32 vectors, 7 for int8-precision ones), all integers little-endian:
+//! Layout (version 6 for f32 vectors, 7 for int8-precision ones, 8 for f16 ones), all integers little-endian:
 //! `MAGIC` (12 bytes) · format version (u32) · header length (u64) · header (JSON: meta, count, insights_bytes,
 //! sentences) · insights (`insights_bytes` bytes, binary records, see [`records`]) · text hashes (count × 16
 //! bytes) · each insight's document's date (count × (i32 days since 1970-01-01, `i32::MIN` when undated; u32 source,
@@ -29,9 +29,12 @@ mod atomic;
 mod records;
 #[cfg(test)]
 mod tests;
+mod version;
 
 pub(crate) use atomic::{padding, write_atomically, CrcWriter};
 use records::{date_section, read_dates, read_insights, read_sentence_table, sentence_table, write_insight};
+use version::{Generation, NEWEST_VERSION};
+pub use version::{F16_FORMAT_VERSION, FORMAT_VERSION, INT8_FORMAT_VERSION, MAGIC};
 
 use super::{get_f32s, parse_hex_hash, put_f32s, Index, Sentences};
 use super::{IndexError, IndexMeta};
@@ -40,64 +43,6 @@ use crate::embed::{Precision, VectorKind};
 use crate::mapped::{map_file, Words};
 use crate::vectors::Embeddings;
 
-/// The first bytes of every index file.
-pub const MAGIC: &[u8; 12] = b"INSIGHTS-IDX";
-/// The version of the layout this build writes for f32 vectors.
-pub const FORMAT_VERSION: u32 = 6;
-/// The same layout holding int8-precision vectors: a version of its own, so that a build that knows nothing of
-/// precisions refuses the file instead of taking its vectors for f32 ones.
-pub const INT8_FORMAT_VERSION: u32 = 7;
-
-/// What a format version holds, from the oldest read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Generation {
-    /// Versions 2 (f32) and 3 (int8): no sentences.
-    NoSentences,
-    /// Versions 4 and 5: sentences, without their places in the documents.
-    Unplaced,
-    /// Versions 6 and 7: sentences with their places.
-    Current,
-}
-
-impl Generation {
-    /// The generation of a version this build reads.
-    fn of(version: u32) -> Option<Generation> {
-        match version {
-            2 | 3 => Some(Generation::NoSentences),
-            4 | 5 => Some(Generation::Unplaced),
-            6 | 7 => Some(Generation::Current),
-            _ => None,
-        }
-    }
-
-    /// The format version of this generation for vectors made at `precision`.
-    fn version(self, precision: Precision) -> u32 {
-        let base = match self {
-            Generation::NoSentences => 2,
-            Generation::Unplaced => 4,
-            Generation::Current => FORMAT_VERSION,
-        };
-        base + u32::from(precision == Precision::Int8)
-    }
-
-    /// Bytes of the dates section per insight.
-    fn date_bytes(self) -> u64 {
-        if self == Generation::Current {
-            DATE_BYTES as u64
-        } else {
-            0
-        }
-    }
-
-    /// Words (u32) of the sentence table per sentence row.
-    fn row_words(self) -> u64 {
-        if self == Generation::Current {
-            6
-        } else {
-            2
-        }
-    }
-}
 pub(crate) const ALIGN: usize = 64;
 const PREFIX: usize = 12 + 4 + 8;
 const TRAILER: usize = 4;
@@ -268,17 +213,17 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     }
     let version = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
     let Some(generation) = Generation::of(version) else {
-        if version > INT8_FORMAT_VERSION {
+        if version > NEWEST_VERSION {
             return Err(IndexError::NewerFormat {
                 path: path.to_path_buf(),
                 version,
-                newest: INT8_FORMAT_VERSION,
+                newest: NEWEST_VERSION,
             });
         }
         return Err(format_err(
             path,
             format!(
-                "index format version {version}, but this build reads versions 2 to {INT8_FORMAT_VERSION}; rebuild \
+                "index format version {version}, but this build reads versions 2 to {NEWEST_VERSION}; rebuild \
                  it with `insights index`"
             ),
         ));

@@ -132,6 +132,24 @@ fn round_trips_exactly() {
     assert_eq!(load(&path).unwrap(), dated, "dates are kept");
     let section = date_section(&dated);
     assert_eq!(read_dates(&section, &dated.insights), Some(dated.dates.clone()));
+    // Each precision has its version: an f16 index is written as 8 and read back as f16; marked 6, it is damage.
+    for (precision, version) in [
+        (crate::embed::Precision::F32, FORMAT_VERSION),
+        (crate::embed::Precision::Int8, INT8_FORMAT_VERSION),
+        (crate::embed::Precision::F16, F16_FORMAT_VERSION),
+    ] {
+        let mut index = sample();
+        index.meta.kind.precision = precision;
+        save(&index, &path).unwrap();
+        let mut bytes = fs::read(&path).unwrap();
+        assert_eq!(bytes[12..16], version.to_le_bytes(), "{precision}");
+        assert_eq!(load(&path).unwrap(), index, "{precision}");
+        if precision == crate::embed::Precision::F16 {
+            bytes[12..16].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+            let err = decode(&path, &bytes, None).unwrap_err().to_string();
+            assert!(err.contains("damaged index header"), "{err}");
+        }
+    }
     let mut unknown = section.clone();
     unknown[DATE_BYTES + 4] = 9;
     assert_eq!(
