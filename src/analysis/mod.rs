@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod documents;
 pub mod duplicates;
 pub mod keywords;
+pub mod layout;
 pub mod neighbours;
 pub mod similar;
 pub mod stopwords;

@@ -1,4 +1,4 @@
-//! Cross-document neighbours: for each insight, the closest insights in *other* documents.
+//! Neighbours: for each insight, the closest insights in *other* documents (and, for the map, in any).
 
 use rayon::prelude::*;
 
@@ -33,6 +33,15 @@ pub fn cross_document_neighbours(index: &Index, nearest: &Nearest, k: usize, min
             hits.retain(|h| h.score >= min_score);
             hits
         })
+        .collect()
+}
+
+/// For each insight, its `k` nearest other insights in any document, best first (the graph a map of the corpus is
+/// laid out from).
+pub fn nearest_neighbours(index: &Index, nearest: &Nearest, k: usize) -> Vec<Vec<Hit>> {
+    (0..index.len())
+        .into_par_iter()
+        .map(|i| nearest.top_k(index.vectors.row(i), k, &|j: usize| j != i))
         .collect()
 }
 

@@ -1,8 +1,14 @@
-//! Topics: a clustering turned into what a reader needs — members, keywords, a representative and the documents.
+//! Topics: a clustering turned into what a reader needs — members, keywords, a representative and the documents;
+//! and each topic's sub-topics, a finer level for a closer look.
 
-use super::cluster::Clustering;
+use super::cluster::{cluster, ClusterOptions, Clustering};
 use super::keywords::cluster_keywords;
 use crate::index::Index;
+
+/// A topic with fewer members is not split into sub-topics.
+pub const SUBTOPIC_MIN_MEMBERS: usize = 12;
+/// The most sub-topics of one topic.
+pub const SUBTOPIC_MAX: usize = 12;
 
 /// One topic (cluster) of insights.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +23,9 @@ pub struct Topic {
     pub representative: usize,
     /// The documents its members come from, in corpus order.
     pub documents: Vec<String>,
+    /// Its sub-topics, numbered from 0 within it (empty for a sub-topic, and for a topic too small or too uniform
+    /// to split): see [`subtopics`].
+    pub subtopics: Vec<Topic>,
 }
 
 /// The topics of a clustering with `keywords` keywords each, and the insights left unclustered.
@@ -45,7 +54,54 @@ pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<T
                 .unwrap_or(0),
             documents: index.documents_of(&members).into_iter().map(str::to_string).collect(),
             members,
+            subtopics: Vec::new(),
+        })
+        .map(|mut topic: Topic| {
+            topic.subtopics = subtopics(index, &topic, keywords);
+            topic
         })
         .collect();
     (topics, unclustered)
+}
+
+/// The sub-topics of `topic`: its members clustered again with the automatic number of clusters (2 to
+/// [`SUBTOPIC_MAX`], the same rule as for topics), each with `keywords` keywords that set it apart from its
+/// siblings. None for a topic of fewer than [`SUBTOPIC_MIN_MEMBERS`] members or one that stays whole.
+pub fn subtopics(index: &Index, topic: &Topic, keywords: usize) -> Vec<Topic> {
+    if topic.members.len() < SUBTOPIC_MIN_MEMBERS {
+        return Vec::new();
+    }
+    let vectors = index.vectors.select(&topic.members);
+    let opts = ClusterOptions {
+        max_auto_k: SUBTOPIC_MAX,
+        ..ClusterOptions::default()
+    };
+    let clustering = cluster(&vectors, &opts);
+    if clustering.k < 2 {
+        return Vec::new();
+    }
+    let texts: Vec<&str> = topic.members.iter().map(|&m| index.insights[m].text.as_str()).collect();
+    let words = cluster_keywords(&texts, &clustering.assignments, clustering.k, keywords);
+    let mut members = vec![Vec::new(); clustering.k];
+    for (local, a) in clustering.assignments.iter().enumerate() {
+        if let Some(c) = a {
+            members[*c].push(topic.members[local]);
+        }
+    }
+    members
+        .into_iter()
+        .enumerate()
+        .filter(|(_, members)| !members.is_empty())
+        .map(|(id, members)| Topic {
+            id,
+            keywords: words.get(id).cloned().unwrap_or_default(),
+            representative: clustering
+                .medoids
+                .get(id)
+                .map_or(members[0], |&local| topic.members[local]),
+            documents: index.documents_of(&members).into_iter().map(str::to_string).collect(),
+            members,
+            subtopics: Vec::new(),
+        })
+        .collect()
 }

@@ -1,18 +1,23 @@
 //! `insights clusters`, `neighbors`, `duplicates` and `report`: analyses of a corpus (PATHS or a saved index).
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 use clap::Args;
 
 use insights::analysis::cluster::{cluster, ClusterOptions};
 use insights::analysis::documents::originality;
 use insights::analysis::duplicates::{group_duplicates, DuplicateOptions};
-use insights::analysis::neighbours::{cross_document_neighbours, strongest_links, CANDIDATES, CANDIDATE_MIN_SCORE};
+use insights::analysis::layout::{layout, LayoutOptions, LAYOUT_NEIGHBOURS};
+use insights::analysis::neighbours::{
+    cross_document_neighbours, nearest_neighbours, strongest_links, CANDIDATES, CANDIDATE_MIN_SCORE,
+};
 use insights::analysis::topics::{topics, Topic};
 use insights::index::Index;
-use insights::report::{json, text, Report};
+use insights::report::{html, json, text, Report};
 
 use super::corpus::CorpusArgs;
-use super::output::emit;
+use super::output::{emit, write_file};
 use super::values;
 use insights::corpus::Searches;
 
@@ -45,7 +50,12 @@ documents are shown.";
 pub const REPORT_EXAMPLES: &str = "Examples:
   insights report seeds/
   insights report notes/ --json > report.json
-  insights report -i work.idx";
+  insights report -i work.idx
+  insights report seeds/ --html seeds.html      also the page: a map of the corpus beside the report
+
+The page is one self-contained file (no network request of any kind): every insight a point coloured by topic; \
+hover for its text, click for its nearest insights in other documents and its duplicate group; search, a \
+document filter, and the topics, recurring arguments, links and originality beside it.";
 
 /// Arguments of `insights clusters`.
 #[derive(Args, Debug)]
@@ -121,6 +131,9 @@ pub struct ReportArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report as one self-contained HTML page, with a map of the corpus, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// The topics of the index clustered with `opts`, with `keywords` keywords each; and how k was chosen.
@@ -212,6 +225,31 @@ pub fn report(args: &ReportArgs) -> Result<()> {
         duplicates: &groups,
         originality: &docs,
     };
+    if let Some(path) = &args.html {
+        let graph = nearest_neighbours(index, &corpus.nearest(), LAYOUT_NEIGHBOURS);
+        let positions = layout(&index.vectors, &graph, &LayoutOptions::default());
+        let title = match (&args.corpus.paths[..], &args.corpus.index) {
+            ([], Some(file)) => format!("insights: {}", file.display()),
+            (paths, _) => format!(
+                "insights: {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let page = html::Page {
+            title: &title,
+            report: &parts,
+            positions: &positions,
+            neighbours: &neighbours,
+        };
+        write_file(path, html::page(index, &page).as_bytes())?;
+        if !args.corpus.model.quiet {
+            eprintln!("insights: wrote {} (a map of {} insights)", path.display(), index.len());
+        }
+    }
     emit(
         args.json,
         || json::report(index, &parts),

@@ -2,7 +2,9 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Context, Result};
 use insights::report::{json, Style};
 
 /// Colour only on a terminal and when `NO_COLOR` is unset or empty; width from `COLUMNS` (at least 40), else 100.
@@ -35,5 +37,22 @@ pub fn emit<T: serde::Serialize>(
         text(&mut out, &style)?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, then renamed over it, so that a
+/// crash or a full disk never leaves a half-written file.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file name", path.display()))?;
+    let mut temporary = name.to_os_string();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = path.with_file_name(temporary);
+    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e).with_context(|| format!("{}: cannot write the page", path.display()));
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Rendering analysis results: readable terminal text (colour only on a terminal, honouring `NO_COLOR`) and JSON
 //! for scripts (schema in docs/formats.md; `schema_version` in every document). Nothing here computes similarity.
 
+pub mod html;
 pub mod json;
 pub mod style;
 pub mod text;
@@ -13,7 +14,7 @@ use crate::analysis::neighbours::Link;
 use crate::analysis::topics::Topic;
 
 /// The version of the JSON output's schema; bumped when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Everything the main report shows, computed by the analysis stage.
 #[derive(Debug, Clone, Copy)]

@@ -180,7 +180,7 @@ pub fn topics(
     )?;
     for t in topics {
         writeln!(out)?;
-        topic_heading(out, style, t)?;
+        topic_heading(out, style, t, "   ")?;
         writeln!(out, "{}", style.wrap(&index.insights[t.representative].text, "   "))?;
         for &m in &t.members {
             let clipped = Style::clip(&index.insights[m].text, style.width.saturating_sub(40).max(30));
@@ -197,7 +197,8 @@ pub fn topics(
     Ok(())
 }
 
-fn topic_heading(out: &mut dyn Write, style: &Style, t: &Topic) -> io::Result<()> {
+/// A topic's heading line, then its sub-topics' keywords indented by `indent`.
+fn topic_heading(out: &mut dyn Write, style: &Style, t: &Topic, indent: &str) -> io::Result<()> {
     writeln!(
         out,
         "{} {}  {}",
@@ -208,7 +209,26 @@ fn topic_heading(out: &mut dyn Write, style: &Style, t: &Topic) -> io::Result<()
             t.documents.len()
         )),
         style.cyan(&t.keywords.join(", "))
-    )
+    )?;
+    if !t.subtopics.is_empty() {
+        let parts: Vec<String> = t
+            .subtopics
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({})",
+                    s.keywords.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                    s.members.len()
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            style.wrap(&format!("sub-topics: {}", parts.join(" · ")), indent)
+        )?;
+    }
+    Ok(())
 }
 
 fn links(out: &mut dyn Write, style: &Style, index: &Index, links: &[Link]) -> io::Result<()> {
@@ -285,7 +305,7 @@ pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> 
     writeln!(out, "{}", style.bold("Topics"))?;
     for t in r.topics {
         write!(out, "  ")?;
-        topic_heading(out, style, t)?;
+        topic_heading(out, style, t, "     ")?;
         let rep = Style::clip(&index.insights[t.representative].text, 220);
         writeln!(out, "{}", style.wrap(&rep, "     "))?;
         writeln!(

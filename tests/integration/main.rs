@@ -2,6 +2,8 @@
 
 mod approximate;
 mod bad_input;
+mod browser;
+mod cdp;
 mod cli_embed;
 mod common;
 mod docs;

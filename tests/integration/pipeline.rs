@@ -28,7 +28,7 @@ fn json_of(cmd: &mut Command) -> Value {
 #[test]
 fn duplicates_are_exactly_the_six_verbatim_groups() {
     let v = json_of(insights().arg("duplicates").arg(seeds()).args(["--json", "-q"]));
-    assert_eq!(v["schema_version"], 3);
+    assert_eq!(v["schema_version"], 4);
     let groups = v["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 6, "{v:#}");
     assert!(groups.iter().all(|g| g["kind"] == "verbatim"), "{v:#}");
@@ -93,7 +93,7 @@ fn a_verbatim_seed_sentence_is_said_before_with_its_sentence_and_the_answer_is_r
     assert!(ok, "{stderr}");
     assert_eq!(ask().1, first, "two runs give the same bytes");
     let v: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(v["schema_version"], 3);
+    assert_eq!(v["schema_version"], 4);
     assert_eq!(v["verdict"], "said-before", "{v:#}");
     let best = &v["best"];
     let matched = &best["matched_sentence"];

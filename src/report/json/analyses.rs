@@ -72,7 +72,17 @@ pub fn topics<'a>(
         unclustered: U,
     }
     #[derive(Serialize)]
-    struct Cluster<'a, M> {
+    struct Cluster<'a, M, S> {
+        id: usize,
+        size: usize,
+        keywords: &'a [String],
+        representative: InsightJson<'a>,
+        documents: &'a [String],
+        members: M,
+        subtopics: S,
+    }
+    #[derive(Serialize)]
+    struct Subtopic<'a, M> {
         id: usize,
         size: usize,
         keywords: &'a [String],
@@ -90,6 +100,14 @@ pub fn topics<'a>(
             representative: insight(index, t.representative),
             documents: &t.documents,
             members: insights(index, &t.members),
+            subtopics: seq(t.subtopics.iter().map(move |s| Subtopic {
+                id: s.id,
+                size: s.members.len(),
+                keywords: &s.keywords,
+                representative: insight(index, s.representative),
+                documents: &s.documents,
+                members: insights(index, &s.members),
+            })),
         })),
         unclustered: insights(index, unclustered),
     }
