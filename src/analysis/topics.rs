@@ -30,14 +30,25 @@ pub struct Topic {
 
 /// The topics of a clustering with `keywords` keywords each, and the insights left unclustered.
 pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<Topic>, Vec<usize>) {
-    let texts: Vec<&str> = index.insights.iter().map(|i| i.text.as_str()).collect();
+    let every: Vec<usize> = (0..index.len()).collect();
+    let (mut topics, unclustered) = topics_among(index, clustering, &every, keywords);
+    for topic in &mut topics {
+        topic.subtopics = subtopics(index, topic, keywords);
+    }
+    (topics, unclustered)
+}
+
+/// The topics of `clustering`, a clustering of the insights `rows` (its item `k` is insight `rows[k]`), with
+/// `keywords` keywords each contrasted among them, and the insights it left unclustered.
+fn topics_among(index: &Index, clustering: &Clustering, rows: &[usize], keywords: usize) -> (Vec<Topic>, Vec<usize>) {
+    let texts: Vec<&str> = rows.iter().map(|&r| index.insights[r].text.as_str()).collect();
     let words = cluster_keywords(&texts, &clustering.assignments, clustering.k, keywords);
     let mut members = vec![Vec::new(); clustering.k];
     let mut unclustered = Vec::new();
-    for (i, a) in clustering.assignments.iter().enumerate() {
+    for (k, a) in clustering.assignments.iter().enumerate() {
         match a {
-            Some(c) => members[*c].push(i),
-            None => unclustered.push(i),
+            Some(c) => members[*c].push(rows[k]),
+            None => unclustered.push(rows[k]),
         }
     }
     let topics = members
@@ -49,16 +60,12 @@ pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<T
             representative: clustering
                 .medoids
                 .get(id)
-                .copied()
+                .map(|&k| rows[k])
                 .or_else(|| members.first().copied())
                 .unwrap_or(0),
             documents: index.documents_of(&members).into_iter().map(str::to_string).collect(),
             members,
             subtopics: Vec::new(),
-        })
-        .map(|mut topic: Topic| {
-            topic.subtopics = subtopics(index, &topic, keywords);
-            topic
         })
         .collect();
     (topics, unclustered)
@@ -71,37 +78,13 @@ pub fn subtopics(index: &Index, topic: &Topic, keywords: usize) -> Vec<Topic> {
     if topic.members.len() < SUBTOPIC_MIN_MEMBERS {
         return Vec::new();
     }
-    let vectors = index.vectors.select(&topic.members);
     let opts = ClusterOptions {
         max_auto_k: SUBTOPIC_MAX,
         ..ClusterOptions::default()
     };
-    let clustering = cluster(&vectors, &opts);
+    let clustering = cluster(&index.vectors.select(&topic.members), &opts);
     if clustering.k < 2 {
         return Vec::new();
     }
-    let texts: Vec<&str> = topic.members.iter().map(|&m| index.insights[m].text.as_str()).collect();
-    let words = cluster_keywords(&texts, &clustering.assignments, clustering.k, keywords);
-    let mut members = vec![Vec::new(); clustering.k];
-    for (local, a) in clustering.assignments.iter().enumerate() {
-        if let Some(c) = a {
-            members[*c].push(topic.members[local]);
-        }
-    }
-    members
-        .into_iter()
-        .enumerate()
-        .filter(|(_, members)| !members.is_empty())
-        .map(|(id, members)| Topic {
-            id,
-            keywords: words.get(id).cloned().unwrap_or_default(),
-            representative: clustering
-                .medoids
-                .get(id)
-                .map_or(members[0], |&local| topic.members[local]),
-            documents: index.documents_of(&members).into_iter().map(str::to_string).collect(),
-            members,
-            subtopics: Vec::new(),
-        })
-        .collect()
+    topics_among(index, &clustering, &topic.members, keywords).0
 }

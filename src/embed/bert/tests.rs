@@ -11,24 +11,30 @@ use crate::embed::tokenize::TokenIds;
 use crate::embed::Pooling;
 use crate::vectors::{dot, normalize_in_place};
 
-/// Mean-pooled, normalised vectors of `batch` run as one padded batch at `dtype`.
-fn pooled(encoder: &BertEncoder, batch: &[&TokenIds]) -> Vec<Vec<f32>> {
-    let (hidden, mask) = encoder.forward(batch).unwrap();
+/// Mean-pooled, normalised rows of token vectors `hidden` (any dtype) under `mask`.
+fn mean_pooled(hidden: &Tensor, mask: &Tensor) -> Vec<Vec<f32>> {
     let hidden = hidden.to_dtype(DType::F32).unwrap();
+    let dim = hidden.dim(2).unwrap();
     let flat: Vec<f32> = Pooling::Mean
-        .apply(&hidden, &mask)
+        .apply(&hidden, mask)
         .unwrap()
         .flatten_all()
         .unwrap()
         .to_vec1()
         .unwrap();
-    flat.chunks_exact(encoder.hidden_size())
+    flat.chunks_exact(dim)
         .map(|row| {
             let mut row = row.to_vec();
             normalize_in_place(&mut row);
             row
         })
         .collect()
+}
+
+/// `batch` run as one padded batch by `encoder`, mean-pooled.
+fn pooled(encoder: &BertEncoder, batch: &[&TokenIds]) -> Vec<Vec<f32>> {
+    let (hidden, mask) = encoder.forward(batch).unwrap();
+    mean_pooled(&hidden, &mask)
 }
 
 #[test]
@@ -51,14 +57,7 @@ fn padded_batches_match_bert_model_at_f32_and_stay_finite_and_close_at_f16() {
         let types = Tensor::from_vec(seq.type_ids.clone(), (1, n), &Device::Cpu).unwrap();
         let mask = Tensor::ones((1, n), DType::U32, &Device::Cpu).unwrap();
         let hidden = reference.forward(&ids, &types, Some(&mask)).unwrap();
-        let mut want: Vec<f32> = Pooling::Mean
-            .apply(&hidden, &mask)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        normalize_in_place(&mut want);
+        let want = &mean_pooled(&hidden, &mask)[0];
         let diff = want.iter().zip(got).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
         assert!(diff < 1e-5, "length {n}: max difference {diff} to BertModel");
     }
