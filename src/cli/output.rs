@@ -40,8 +40,9 @@ pub fn emit<T: serde::Serialize>(
     Ok(())
 }
 
-/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, then renamed over it, so that a
-/// crash or a full disk never leaves a half-written file.
+/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, flushed to disk, then renamed over
+/// it, so that a crash or a full disk never leaves a half-written file. (The index's own atomic writer,
+/// `index::store::write_atomically`, appends a CRC and is the index's format, so it does not serve here.)
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
@@ -49,7 +50,13 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut temporary = name.to_os_string();
     temporary.push(format!(".tmp-{}", std::process::id()));
     let temporary = path.with_file_name(temporary);
-    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    };
+    let written = write();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temporary);
         return Err(e).with_context(|| format!("{}: cannot write the page", path.display()));

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::embed::Embedder;
+use crate::embed::{Embedder, CPU_CALL_BYTES};
 use crate::index::journal::Journal;
 use crate::index::{text_hash, BuildStats, Index, IndexMeta, VectorSource};
 use crate::insight::SplitOptions;
@@ -70,7 +70,7 @@ impl Build<'_> {
             let mut out = Embeddings::empty(embedder.dim());
             events.progress(Work::Embedding, 0, texts.len());
             let step_bytes = embedder.call_bytes();
-            let step_texts = STEP_TEXTS_PER_128K * step_bytes.div_ceil(128 * 1024);
+            let step_texts = STEP_TEXTS_PER_128K * step_bytes.div_ceil(CPU_CALL_BYTES);
             for step in embed_steps(texts, step_bytes, step_texts) {
                 if stop.load(Ordering::SeqCst) {
                     return Err(Interrupted {

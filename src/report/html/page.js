@@ -18,10 +18,9 @@ window.insightsMapReady = (async function () {
   const palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d",
     "#ff9da6", "#439894", "#83bcb6", "#d67195", "#8f6d31", "#5778a4", "#bab0ac"];
   const topicIndex = new Map(data.topics.map((t, k) => [t.id, k]));
-  const colourOf = (i) => {
-    const t = data.points[i][2];
-    return t < 0 ? "#b5b5b5" : palette[topicIndex.get(t) % palette.length];
-  };
+  // Each point's colour, by topic (grey: in none), looked up once rather than on every frame.
+  const colourOfPoint = data.points.map((p) => (p[2] < 0 ? "#b5b5b5" : palette[topicIndex.get(p[2]) % palette.length]));
+  const colourOf = (i) => colourOfPoint[i];
   // Colours as the pixels of an ImageData hold them (RGBA bytes, read as one little-endian 32-bit word), mixed
   // with the background by `alpha`.
   const background = [251, 251, 249];
@@ -135,12 +134,14 @@ window.insightsMapReady = (async function () {
     const radius = n > 20000 ? 1.6 : n > 2000 ? 2.5 : 4.5;
     const disc = discOf(radius * ratio);
     const dim = highlightSet.size ? 0.3 : 0.9;
-    const colours = new Map();
+    // Packed once per frame for each colour in use: full, and mixed with the background by `dim`.
+    const full = new Map(), dimmed = new Map();
     const colourFor = (hex, alpha) => {
-      const key = hex + alpha;
-      if (!colours.has(key)) colours.set(key, packed(hex, alpha));
-      return colours.get(key);
+      const cache = alpha === 1 ? full : dimmed;
+      if (!cache.has(hex)) cache.set(hex, packed(hex, alpha));
+      return cache.get(hex);
     };
+    const fadedColour = colourFor("#d6d6d0", 1);
     const paint = (cx, cy, offsets, colour) => {
       for (const [dx, dy] of offsets) {
         const x = cx + dx, y = cy + dy;
@@ -154,7 +155,7 @@ window.insightsMapReady = (async function () {
       if (x < -10 || y < -10 || x > width + 10 || y > height + 10) continue;
       drawn++;
       const faded = documentFilter >= 0 && p[3] !== documentFilter;
-      const colour = faded ? colourFor("#d6d6d0", 1) : colourFor(colourOf(i), dim);
+      const colour = faded ? fadedColour : colourFor(colourOfPoint[i], dim);
       paint(Math.round(x * ratio), Math.round(y * ratio), disc, colour);
     }
     if (highlightSet.size) {

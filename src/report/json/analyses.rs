@@ -71,6 +71,7 @@ pub fn topics<'a>(
         clusters: C,
         unclustered: U,
     }
+    /// A topic, or (with no `subtopics`) one of its sub-topics.
     #[derive(Serialize)]
     struct Cluster<'a, M, S> {
         id: usize,
@@ -79,35 +80,26 @@ pub fn topics<'a>(
         representative: InsightJson<'a>,
         documents: &'a [String],
         members: M,
-        subtopics: S,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        subtopics: Option<S>,
     }
-    #[derive(Serialize)]
-    struct Subtopic<'a, M> {
-        id: usize,
-        size: usize,
-        keywords: &'a [String],
-        representative: InsightJson<'a>,
-        documents: &'a [String],
-        members: M,
-    }
-    Topics {
-        k: topics.len(),
-        k_choice,
-        clusters: seq(topics.iter().map(move |t| Cluster {
+    fn cluster<'a, S>(index: &'a Index, t: &'a Topic, subtopics: Option<S>) -> Cluster<'a, impl Serialize + 'a, S> {
+        Cluster {
             id: t.id,
             size: t.members.len(),
             keywords: &t.keywords,
             representative: insight(index, t.representative),
             documents: &t.documents,
             members: insights(index, &t.members),
-            subtopics: seq(t.subtopics.iter().map(move |s| Subtopic {
-                id: s.id,
-                size: s.members.len(),
-                keywords: &s.keywords,
-                representative: insight(index, s.representative),
-                documents: &s.documents,
-                members: insights(index, &s.members),
-            })),
+            subtopics,
+        }
+    }
+    Topics {
+        k: topics.len(),
+        k_choice,
+        clusters: seq(topics.iter().map(move |t| {
+            let subtopics = seq(t.subtopics.iter().map(move |s| cluster(index, s, None::<()>)));
+            cluster(index, t, Some(subtopics))
         })),
         unclustered: insights(index, unclustered),
     }
