@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use insights::embed::cpu_bert::{int8, kernels, Isa};
 use insights::embed::{DeviceChoice, EmbedOptions, Embedder, Engine, ModelLocator, DEFAULT_MODEL};
-use insights::vectors::row_products;
+use insights::linalg::row_products;
 
 fn data(n: usize) -> Vec<f32> {
     (0..n).map(|i| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0).collect()

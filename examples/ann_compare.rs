@@ -59,7 +59,7 @@ impl Candidate for Own<'_> {
         if self.0.int8.is_some() {
             // The walk's scores are estimates: re-score exactly, as `Nearest` does.
             for s in &mut found {
-                s.score = insights::vectors::dot(query, nodes.get(s.node));
+                s.score = insights::linalg::dot(query, nodes.get(s.node));
             }
             found.sort_unstable_by(|a, b| b.cmp(a));
         }
@@ -77,7 +77,7 @@ fn own_nodes(data: &Embeddings) -> insights::index::ann::NodeVectors<'_> {
         flat: data.as_flat(),
         dim: data.dim(),
         rows: None,
-        dot: insights::vectors::fast_dot(),
+        dot: insights::linalg::fast_dot(),
     }
 }
 
@@ -152,7 +152,7 @@ mod others {
 
     impl instant_distance::Point for Unit {
         fn distance(&self, other: &Self) -> f32 {
-            1.0 - insights::vectors::dot(&self.0, &other.0)
+            1.0 - insights::linalg::dot(&self.0, &other.0)
         }
     }
 

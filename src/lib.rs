@@ -28,6 +28,7 @@ pub mod embed;
 pub mod error;
 pub mod index;
 pub mod insight;
+pub mod linalg;
 pub mod mapped;
 pub mod report;
 pub mod rng;

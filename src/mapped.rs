@@ -4,62 +4,68 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// Words of a flat array: owned while the graph is built or changed, or borrowed from a mapped file.
+/// A flat array of plain values (vectors' floats, graph links, keys): owned while it is built or changed, or
+/// borrowed in place from a mapped file.
 #[derive(Debug, Clone)]
-pub enum Words<T: 'static> {
+pub enum MappedOrOwned<T: 'static> {
     /// In memory.
     Owned(Vec<T>),
     /// A range of a read-only memory map, checked for length and alignment when it was made.
     Mapped {
         /// The map, shared by the arrays of one file.
         map: Arc<memmap2::Mmap>,
-        /// Byte offset of the first word.
+        /// Byte offset of the first value.
         offset: usize,
-        /// Number of words.
+        /// Number of values.
         len: usize,
     },
 }
 
-impl<T: bytemuck::Pod> Words<T> {
-    /// The words as an owned, growable vector (copied out of the map when mapped).
+impl<T: bytemuck::Pod> MappedOrOwned<T> {
+    /// The values as an owned, growable vector (copied out of the map when mapped).
     pub fn to_mut(&mut self) -> &mut Vec<T> {
-        if let Words::Mapped { .. } = self {
-            *self = Words::Owned(self.deref().to_vec());
+        if let MappedOrOwned::Mapped { .. } = self {
+            *self = MappedOrOwned::Owned(self.deref().to_vec());
         }
         match self {
-            Words::Owned(v) => v,
-            Words::Mapped { .. } => unreachable!("converted just above"),
+            MappedOrOwned::Owned(v) => v,
+            MappedOrOwned::Mapped { .. } => unreachable!("converted just above"),
         }
     }
 }
 
-impl<T: bytemuck::Pod> Deref for Words<T> {
+impl<T: bytemuck::Pod> Deref for MappedOrOwned<T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
         match self {
-            Words::Owned(v) => v,
-            Words::Mapped { map, offset, len } => {
+            MappedOrOwned::Owned(v) => v,
+            MappedOrOwned::Mapped { map, offset, len } => {
                 let bytes = &map[*offset..*offset + len * std::mem::size_of::<T>()];
-                // Length and alignment were checked when the range was made (see [`Words::mapped`]).
+                // Length and alignment were checked when the range was made (see [`MappedOrOwned::mapped`]).
                 bytemuck::cast_slice(bytes)
             }
         }
     }
 }
 
-impl<T: bytemuck::Pod> Words<T> {
-    /// The `len` words at byte `offset` of `map`, used in place when this machine is little-endian (as the files
+impl<T: bytemuck::Pod> MappedOrOwned<T> {
+    /// The `len` values at byte `offset` of `map`, used in place when this machine is little-endian (as the files
     /// are) and the offset is aligned for `T`; otherwise a converted copy. `None` when the range is outside the map.
-    pub fn mapped(map: &Arc<memmap2::Mmap>, offset: usize, len: usize, from_le: fn(T) -> T) -> Option<Words<T>> {
+    pub fn mapped(
+        map: &Arc<memmap2::Mmap>,
+        offset: usize,
+        len: usize,
+        from_le: fn(T) -> T,
+    ) -> Option<MappedOrOwned<T>> {
         let bytes = map.get(offset..offset.checked_add(len.checked_mul(std::mem::size_of::<T>())?)?)?;
         if cfg!(target_endian = "little") && bytemuck::try_cast_slice::<u8, T>(bytes).is_ok() {
-            return Some(Words::Mapped {
+            return Some(MappedOrOwned::Mapped {
                 map: map.clone(),
                 offset,
                 len,
             });
         }
-        Some(Words::Owned(
+        Some(MappedOrOwned::Owned(
             bytes
                 .chunks_exact(std::mem::size_of::<T>())
                 .map(|c| from_le(bytemuck::pod_read_unaligned(c)))

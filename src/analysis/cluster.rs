@@ -9,10 +9,12 @@
 mod kmeans;
 mod lloyd;
 mod merge;
+mod restarts;
 
 use crate::vectors::Embeddings;
-use kmeans::{best_of, centroids_of, members_of, sample_indices, sim, KMeans, Restarts, Rng};
+use kmeans::{centroids_of, members_of, sample_indices, sim, KMeans, Rng};
 use merge::{silhouettes, ward};
+use restarts::{best_of, Restarts};
 
 /// On large inputs, the runs (best after Lloyd) that Hartigan's moves polish: they are sequential and cost as much as
 /// all of Lloyd's iterations, and polishing only these three chose the same clusterings on the Debian sections.
@@ -270,6 +272,7 @@ fn finish(data: &Embeddings, fit: KMeans, k_scores: Vec<(usize, f64)>) -> Cluste
 
 /// Normalised mutual information of two labelings with arithmetic-mean normalisation (scikit-learn's default):
 /// `I(a; b) / ((H(a) + H(b)) / 2)`. 1 when both are a single (or no) label; 0 when only one of them is.
+#[cfg(any(test, feature = "test-data"))]
 pub fn nmi(a: &[usize], b: &[usize]) -> f64 {
     let n = a.len().min(b.len());
     if n == 0 {

@@ -5,8 +5,9 @@
 //! random draws come from a seeded stream and the work runs in one order, so the same input gives the same map.
 
 use crate::index::Hit;
+use crate::linalg::dot;
 use crate::rng::Rng;
-use crate::vectors::{dot, Embeddings};
+use crate::vectors::Embeddings;
 
 /// How the map is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

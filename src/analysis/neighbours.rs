@@ -119,7 +119,7 @@ pub fn strongest_links(neighbours: &[Vec<Hit>], groups: &[DuplicateGroup], n: us
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::index::IndexMeta;
+    use crate::index::{IndexMeta, TextHash};
     use crate::insight::Insight;
     use crate::vectors::Embeddings;
 
@@ -139,9 +139,9 @@ pub(crate) mod tests {
                     dim: 2,
                     precision: crate::embed::Precision::F32,
                 },
-                split: "paragraph".into(),
+                split: crate::insight::SplitOptions::default(),
             },
-            hashes: (0..docs.len()).map(|i| i.to_string()).collect(),
+            hashes: (0..docs.len()).map(|i| TextHash::of(&i.to_string())).collect(),
             insights,
             vectors: e,
             sentences: None,

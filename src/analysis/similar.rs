@@ -18,8 +18,8 @@
 
 use std::collections::HashMap;
 
-use crate::index::{top_k, Hit, Index, Nearest};
-use crate::vectors::dot;
+use crate::index::{top_k, Hit, Index, Nearest, TextHash};
+use crate::linalg::dot;
 
 /// The claim score at or above which a statement counts as said before by its best match (whose match score must
 /// also reach [`RELATED_MIN_SCORE`]).
@@ -183,10 +183,10 @@ fn ranked_matches(index: &Index, nearest: &Nearest, vector: &[f32], wanted: usiz
 /// The mean match score of the first [`BACKGROUND`] matches whose text is not `except`'s, each text once (0 when
 /// there is none).
 fn background_of<'a>(index: &Index, matches: impl IntoIterator<Item = &'a Match>, except: usize) -> f32 {
-    let mut seen = vec![index.hashes[except].as_str()];
+    let mut seen = vec![index.hashes[except]];
     let mut scores = Vec::with_capacity(BACKGROUND);
     for m in matches {
-        let hash = index.hashes[m.hit.index].as_str();
+        let hash = index.hashes[m.hit.index];
         if scores.len() == BACKGROUND {
             break;
         }
@@ -215,15 +215,15 @@ pub fn similar(
     let matches = ranked_matches(index, nearest, query, k.saturating_mul(4));
     let mut hits: Vec<SimilarHit> = Vec::new();
     let mut distinct: Vec<Match> = Vec::new();
-    let mut slot_of: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut slot_of: HashMap<TextHash, Option<usize>> = HashMap::new();
     for m in &matches {
-        match slot_of.get(index.hashes[m.hit.index].as_str()) {
+        match slot_of.get(&index.hashes[m.hit.index]) {
             Some(Some(at)) => hits[*at].copies.push(m.hit.index),
             Some(None) => {}
             None => {
                 distinct.push(*m);
                 let shown = m.hit.score >= min_score && hits.len() < k;
-                slot_of.insert(&index.hashes[m.hit.index], shown.then_some(hits.len()));
+                slot_of.insert(index.hashes[m.hit.index], shown.then_some(hits.len()));
                 if shown {
                     hits.push(SimilarHit {
                         found: *m,
@@ -294,7 +294,7 @@ mod tests {
                 dim: 5,
                 precision: Precision::F32,
             },
-            split: "paragraph".into(),
+            split: crate::insight::SplitOptions::default(),
         };
         let embed = |texts: &[&str]| -> Result<Embeddings, ()> {
             let mut e = Embeddings::empty(5);

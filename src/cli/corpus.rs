@@ -3,18 +3,18 @@
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use insights::corpus::{self, approximate, saved, Corpus, CorpusError, Events, Searches, VectorCache};
+use insights::corpus::approximate::{self, AnnPolicy};
+use insights::corpus::{self, saved, Corpus, CorpusError, Events, Searches, VectorCache};
 use insights::document::Document;
 use insights::embed::Embedder;
-use insights::index::ann::compact::Storage;
 use insights::insight::dates::DateFrom;
 use insights::insight::{Rule, SplitMode, SplitOptions};
 use insights::Insight;
 
+use super::model_args::ModelArgs;
 use super::progress::StderrEvents;
-use super::ModelArgs;
 
 /// The index file used when neither PATHS nor --index is given.
 pub const DEFAULT_INDEX: &str = "insights.idx";
@@ -23,8 +23,8 @@ pub const DEFAULT_INDEX: &str = "insights.idx";
 #[derive(Args, Debug, Clone)]
 pub struct SplitArgs {
     /// How to cut documents into insights.
-    #[arg(long = "split", value_enum, default_value_t = SplitChoice::Paragraph, value_name = "MODE")]
-    pub mode: SplitChoice,
+    #[arg(long = "split", value_enum, default_value_t = SplitMode::Paragraph, value_name = "MODE")]
+    pub mode: SplitMode,
     /// Drop insights with fewer words than this (boilerplate rule `min-words`).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_words: usize,
@@ -38,100 +38,18 @@ pub struct SplitArgs {
     /// Markdown front matter `date:` or a JSONL record's "date", else a date in the file name (2024-05-01,
     /// 2024_05_01, 20240501), else the file's modification day; `content`, `name` and `modified` use only that
     /// source; `order` uses none (corpus order). Same-day documents keep corpus order.
-    #[arg(long, value_enum, default_value_t = DateChoice::Auto, value_name = "SOURCE")]
-    pub date_from: DateChoice,
-}
-
-/// `--date-from` values.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateChoice {
-    /// Front matter or JSONL field, else file name, else modification time.
-    Auto,
-    /// Only front matter or a JSONL record's "date".
-    Content,
-    /// Only a date in the file name.
-    Name,
-    /// Only the file's modification time.
-    Modified,
-    /// No dates: corpus order.
-    Order,
-}
-
-/// `--split` values.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SplitChoice {
-    /// Blank-line-separated paragraphs (one per line where lines are whole paragraphs); Markdown bullets apart.
-    Paragraph,
-    /// Sentences.
-    Sentence,
-    /// Non-empty lines.
-    Line,
-}
-
-/// `--ann` values.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnnChoice {
-    /// Approximate search from 20,000 distinct texts, or wherever an up-to-date FILE.ann exists; exact below.
-    Auto,
-    /// Always approximate search (built in memory when there is no up-to-date FILE.ann).
-    On,
-    /// Always exact search (every vector scored; FILE.ann is ignored, and `insights index` removes it).
-    Off,
-}
-
-impl AnnChoice {
-    /// The library's policy.
-    pub fn policy(self) -> approximate::AnnPolicy {
-        match self {
-            AnnChoice::Auto => approximate::AnnPolicy::Auto,
-            AnnChoice::On => approximate::AnnPolicy::On,
-            AnnChoice::Off => approximate::AnnPolicy::Off,
-        }
-    }
-}
-
-/// `--ann-vectors` values.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnnVectors {
-    /// Walk the index's own f32 vectors in place (no copy).
-    F32,
-    /// Keep a one-byte-per-value copy in FILE.ann and walk it; results are re-scored with the f32 vectors.
-    Int8,
-}
-
-impl AnnVectors {
-    /// The graph's storage for this choice.
-    pub fn storage(self) -> Storage {
-        match self {
-            AnnVectors::F32 => Storage::F32,
-            AnnVectors::Int8 => Storage::Int8,
-        }
-    }
+    #[arg(long, value_enum, default_value_t = DateFrom::Auto, value_name = "SOURCE")]
+    pub date_from: DateFrom,
 }
 
 impl SplitArgs {
     /// The library's split settings.
     pub fn options(&self) -> SplitOptions {
         SplitOptions {
-            mode: match self.mode {
-                SplitChoice::Paragraph => SplitMode::Paragraph,
-                SplitChoice::Sentence => SplitMode::Sentence,
-                SplitChoice::Line => SplitMode::Line,
-            },
+            mode: self.mode,
             min_words: self.min_words,
             rules: Rule::ALL.into_iter().filter(|r| !self.no_rule.contains(r)).collect(),
             keep_all: self.keep_all,
-        }
-    }
-
-    /// The library's choice of dates.
-    pub fn date_from(&self) -> DateFrom {
-        match self.date_from {
-            DateChoice::Auto => DateFrom::Auto,
-            DateChoice::Content => DateFrom::Content,
-            DateChoice::Name => DateFrom::Name,
-            DateChoice::Modified => DateFrom::Modified,
-            DateChoice::Order => DateFrom::Order,
         }
     }
 }
@@ -154,8 +72,8 @@ pub struct CorpusArgs {
     /// Nearest-neighbour search: `auto` is approximate from 20,000 distinct texts (with an up-to-date FILE.ann from
     /// `insights index`, or built in memory for neighbors, duplicates and report) and exact below; `on` always
     /// approximate; `off` always exact.
-    #[arg(long, value_enum, default_value_t = AnnChoice::Auto, value_name = "WHEN")]
-    pub ann: AnnChoice,
+    #[arg(long, value_enum, default_value_t = AnnPolicy::Auto, value_name = "WHEN")]
+    pub ann: AnnPolicy,
 }
 
 /// An index ready for analysis, and the model when one was loaded.
@@ -172,7 +90,7 @@ impl CorpusArgs {
     /// how much nearest-neighbour search the command does.
     pub fn open(&self, need_model: bool, searches: Searches) -> Result<Opened> {
         let mut events = StderrEvents::new(self.model.quiet);
-        let ann = self.ann.policy();
+        let ann = self.ann;
         if !self.paths.is_empty() {
             if self.index.is_some() {
                 bail!("give PATHS or --index FILE, not both");
@@ -185,7 +103,7 @@ impl CorpusArgs {
                 insights,
                 &documents,
                 &split,
-                self.split.date_from(),
+                self.split.date_from,
                 &embedder,
                 cache.as_ref(),
                 &mut events,

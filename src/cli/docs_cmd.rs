@@ -3,10 +3,8 @@
 use std::io::Write;
 
 use anyhow::{anyhow, Result};
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
-
-use super::Cli;
 
 /// Examples shown under `insights completions --help`.
 pub const COMPLETIONS_EXAMPLES: &str = "Examples:
@@ -35,18 +33,16 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-/// Writes the completion script for the shell to stdout.
-pub fn completions(args: &CompletionsArgs) -> Result<()> {
-    let mut command = Cli::command();
+/// Writes the completion script of `cli` (the whole command line) for the shell to stdout.
+pub fn completions(args: &CompletionsArgs, mut cli: clap::Command) -> Result<()> {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut command, "insights", &mut out);
+    clap_complete::generate(args.shell, &mut cli, "insights", &mut out);
     std::io::stdout().lock().write_all(&out)?;
     Ok(())
 }
 
-/// Writes the man page of insights, or of one of its commands, to stdout.
-pub fn man(args: &ManArgs) -> Result<()> {
-    let command = Cli::command();
+/// Writes the man page of `cli` (the whole command line), or of one of its commands, to stdout.
+pub fn man(args: &ManArgs, command: clap::Command) -> Result<()> {
     let page = match &args.command {
         None => command,
         Some(name) => {

@@ -10,8 +10,8 @@ use insights::document::{read_inputs, DocFormat};
 use insights::embed::CPU_CALL_BYTES;
 use insights::insight::{split_documents, SplitOptions};
 
+use super::model_args::ModelArgs;
 use super::progress::Progress;
-use super::ModelArgs;
 
 /// Examples shown under `insights embed --help`.
 pub const EXAMPLES: &str = "Examples:

@@ -7,17 +7,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 
-use insights::corpus::approximate::Refreshed;
+use insights::corpus::approximate::{AnnPolicy, Refreshed};
 use insights::corpus::saved::{IndexWriter, UpdateOptions, Updated, WhenBusy};
 use insights::corpus::CorpusError;
+use insights::index::ann::compact::Storage;
 use insights::index::ann::file::ann_path;
 use insights::index::IndexError;
 use insights::report::json;
 
-use super::corpus::{read_insights, AnnChoice, AnnVectors, SplitArgs, DEFAULT_INDEX};
+use super::corpus::{read_insights, SplitArgs, DEFAULT_INDEX};
+use super::model_args::ModelArgs;
 use super::output::emit;
 use super::progress::StderrEvents;
-use super::ModelArgs;
 
 /// Examples shown under `insights index --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -47,15 +48,15 @@ pub struct IndexArgs {
     pub model: ModelArgs,
     /// The approximate index FILE.ann beside the index, for fast search in large corpora: `auto` makes it from
     /// 20,000 distinct texts and keeps an existing one up to date; `on` always makes it; `off` removes it.
-    #[arg(long, value_enum, default_value_t = AnnChoice::Auto, value_name = "WHEN")]
-    pub ann: AnnChoice,
+    #[arg(long, value_enum, default_value_t = AnnPolicy::Auto, value_name = "WHEN")]
+    pub ann: AnnPolicy,
     /// How FILE.ann holds the vectors its searches walk: `f32` walks the index's own vectors in place (no copy);
     /// `int8` keeps a copy of one byte per value in FILE.ann (a quarter of the f32 size), walks that (a quarter of
     /// the bytes to read per step), and re-scores what it finds with the f32 vectors, so the scores shown stay
     /// exact. Recall cost measured: see docs/benchmarks.md. Giving it makes FILE.ann at any size.
     /// [default: as FILE.ann has it, else f32]
     #[arg(long, value_enum, value_name = "TYPE")]
-    pub ann_vectors: Option<AnnVectors>,
+    pub ann_vectors: Option<Storage>,
     /// Fail at once when another `insights index` is writing the same index, instead of waiting for it to finish.
     #[arg(long)]
     pub no_wait: bool,
@@ -66,7 +67,7 @@ pub struct IndexArgs {
 
 /// Indexes the paths and writes the index.
 pub fn run(args: &IndexArgs) -> Result<()> {
-    if args.ann == AnnChoice::Off && args.ann_vectors.is_some() {
+    if args.ann == AnnPolicy::Off && args.ann_vectors.is_some() {
         bail!("--ann-vectors sets up the approximate index, which --ann off removes: leave out one of them");
     }
     let mut events = StderrEvents::new(args.model.quiet);
@@ -97,9 +98,9 @@ pub fn run(args: &IndexArgs) -> Result<()> {
         .model
         .load_embedder(None, writer.previous().index().map(|p| p.meta.kind.precision))?;
     let opts = UpdateOptions {
-        date_from: args.split.date_from(),
-        ann: args.ann.policy(),
-        ann_storage: args.ann_vectors.map(AnnVectors::storage),
+        date_from: args.split.date_from,
+        ann: args.ann,
+        ann_storage: args.ann_vectors,
     };
     let updated = writer.update(
         insights,

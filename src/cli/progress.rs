@@ -123,7 +123,10 @@ impl Events for StderrEvents {
 
     fn notice(&mut self, notice: Notice) {
         if !self.quiet {
-            eprintln!("insights: {notice}");
+            match super::remedies::for_notice(&notice) {
+                Some(remedy) => eprintln!("insights: {notice} ({remedy})"),
+                None => eprintln!("insights: {notice}"),
+            }
         }
     }
 }

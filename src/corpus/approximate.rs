@@ -9,20 +9,22 @@ use crate::index::ann::file::{self as ann_file, ann_path};
 use crate::index::ann::{AnnOptions, Hnsw, UpdateStats};
 use crate::index::{DistinctTexts, Index, IndexError};
 
-use super::{Events, Notice, Work};
+use super::events::{Events, Notice, Work};
 
 /// From this many distinct texts, [`AnnPolicy::Auto`] builds and uses the approximate index where searches are many.
 pub const AUTO_MIN_TEXTS: usize = 20_000;
 
-/// When to search through an approximate index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// When to search through an approximate index. Each value's first line is its `--ann` help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum AnnPolicy {
-    /// From [`AUTO_MIN_TEXTS`] distinct texts, or wherever an up-to-date `FILE.ann` exists; exact below.
+    /// Approximate search from 20,000 distinct texts, or wherever an up-to-date FILE.ann exists; exact below.
+    ///
+    /// The number is [`AUTO_MIN_TEXTS`].
     #[default]
     Auto,
-    /// Always (built in memory when there is no up-to-date `FILE.ann`).
+    /// Always approximate search (built in memory when there is no up-to-date FILE.ann).
     On,
-    /// Never: every vector is scored; `FILE.ann` is ignored, and refreshing removes it.
+    /// Always exact search (every vector scored; FILE.ann is ignored, and `insights index` removes it).
     Off,
 }
 

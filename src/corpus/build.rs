@@ -1,38 +1,23 @@
 //! Embedding insights into an index: vectors of known texts reused, new texts embedded in steps that are journaled
 //! as they are made and between which a stop request is honoured.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::embed::{Embedder, CPU_CALL_BYTES};
 use crate::index::journal::Journal;
-use crate::index::{text_hash, BuildStats, Index, IndexMeta, VectorSource};
+use crate::index::{BuildStats, Index, IndexMeta, TextHash, VectorSource};
 use crate::insight::SplitOptions;
 use crate::vectors::Embeddings;
 use crate::Insight;
 
-use super::{CorpusError, Events, Notice, Work};
+use super::error::{CorpusError, Interrupted};
+use super::events::{Events, Notice, Work};
 
 /// Text embedded per step is the embedder's [`Embedder::call_bytes`] (128 KB on the CPU): each step's vectors are
 /// journaled, and a stop request is noticed between steps. Measured by text rather than counted in texts, so that a
 /// step of short sentences still gives the model's workers many chunks to share (256 sentences of about 25 word
 /// pieces fill only three chunks of 2,048). The most texts in one step, per 128 KB of a step's text:
 const STEP_TEXTS_PER_128K: usize = 4096;
-
-/// Embedding stopped on request (Ctrl-C) between steps.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted after embedding {done} of {total} new texts{}", match journal {
-    Some(path) => format!("; they are kept in {}: run the same command again to resume", path.display()),
-    None => String::new(),
-})]
-pub struct Interrupted {
-    /// New texts embedded before stopping.
-    pub done: usize,
-    /// New texts in all.
-    pub total: usize,
-    /// Where the embedded vectors were kept.
-    pub journal: Option<PathBuf>,
-}
 
 /// How an index is built: by which model, reusing which vectors, keeping new ones where, stopping when.
 pub struct Build<'a> {
@@ -64,7 +49,7 @@ impl Build<'_> {
         } = self;
         let meta = IndexMeta {
             kind: embedder.kind().clone(),
-            split: split.describe(),
+            split: split.canonical(),
         };
         Index::build(meta, insights, sources, |texts| -> Result<Embeddings, CorpusError> {
             let mut out = Embeddings::empty(embedder.dim());
@@ -85,7 +70,7 @@ impl Build<'_> {
                     events.progress(Work::Embedding, done + d, texts.len())
                 })?;
                 if let Some(kept) = journal.as_deref_mut() {
-                    let hashes: Vec<String> = step.iter().map(|t| text_hash(t)).collect();
+                    let hashes: Vec<TextHash> = step.iter().map(|t| TextHash::of(t)).collect();
                     if let Err(e) = kept.append(&hashes, &vectors) {
                         // A journal that cannot grow (a full disk) is given up, not left to fill the disk on every
                         // rerun; embedding goes on without one.

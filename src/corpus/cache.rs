@@ -10,7 +10,8 @@ use crate::insight::SplitOptions;
 use crate::Insight;
 
 use super::build::{Build, NEVER};
-use super::{CorpusError, Events, Notice};
+use super::error::CorpusError;
+use super::events::{Events, Notice};
 
 /// The most entries the cache keeps.
 pub const CACHE_MAX_ENTRIES: usize = 500_000;

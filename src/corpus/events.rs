@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::embed::Precision;
 use crate::index::IndexError;
+use crate::insight::SplitOptions;
 
 /// A long step whose progress is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,16 @@ pub enum Notice {
         /// The precision in use.
         new: Precision,
     },
+    /// The index to be replaced was split with other settings: its documents are split again with the new ones
+    /// (vectors of texts that come out unchanged are reused).
+    SplitChanged {
+        /// The index.
+        path: PathBuf,
+        /// The settings it was split with.
+        old: SplitOptions,
+        /// The settings in use.
+        new: SplitOptions,
+    },
     /// The journal beside the index holds vectors of an interrupted run, none of which this run needs.
     JournalOfOtherTexts {
         /// The journal.
@@ -96,7 +107,7 @@ impl fmt::Display for Notice {
             Notice::Skipped { path, reason } => write!(f, "skipped {}: {reason}", path.display()),
             Notice::WaitingForWriter { path, pid } => write!(
                 f,
-                "waiting for another insights index on {}{} to finish (--no-wait to fail instead)",
+                "waiting for another insights index on {}{} to finish",
                 path.display(),
                 pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
             ),
@@ -106,6 +117,14 @@ impl fmt::Display for Notice {
                 "{} holds {old} vectors; embedding every text again at {new} (vectors of different precisions are \
                  never mixed)",
                 path.display()
+            ),
+            Notice::SplitChanged { path, old, new } => write!(
+                f,
+                "{} was split with `{}`; splitting its documents again with `{}` (the vectors of texts that come out \
+                 the same are reused)",
+                path.display(),
+                old.describe(),
+                new.describe()
             ),
             Notice::JournalOfOtherTexts { path, vectors } => write!(
                 f,

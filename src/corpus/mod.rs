@@ -6,76 +6,24 @@
 pub mod approximate;
 pub mod build;
 pub mod cache;
+mod error;
 mod events;
 pub mod saved;
 
 use std::path::PathBuf;
 
-use crate::document::{read_inputs, Document, ReadError};
-use crate::embed::{EmbedError, Embedder};
-use crate::index::{BuildStats, Index, IndexError, Nearest};
+use crate::document::{read_inputs, Document};
+use crate::embed::Embedder;
+use crate::index::{BuildStats, Index, Nearest};
 use crate::insight::dates::DateFrom;
 use crate::insight::{split_documents, SplitOptions};
 use crate::Insight;
 
 pub use approximate::{AnnPolicy, Approximate, Searches};
-pub use build::{Build, Interrupted};
+pub use build::Build;
 pub use cache::VectorCache;
+pub use error::{CorpusError, Interrupted};
 pub use events::{Collected, Events, Notice, Silent, Work};
-
-/// Why a corpus could not be made ready.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CorpusError {
-    /// Reading or splitting documents failed.
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    /// The model failed.
-    #[error(transparent)]
-    Embed(#[from] EmbedError),
-    /// An index or one of its companion files could not be read, written or used.
-    #[error(transparent)]
-    Index(#[from] IndexError),
-    /// Embedding was stopped on request.
-    #[error(transparent)]
-    Interrupted(#[from] Interrupted),
-    /// Every paragraph of the inputs was empty or dropped as boilerplate.
-    #[error(
-        "no insights in {}: every paragraph was empty or dropped as boilerplate",
-        list(paths)
-    )]
-    NoInsights {
-        /// The inputs.
-        paths: Vec<PathBuf>,
-    },
-    /// A folder was given where an index file was expected.
-    #[error("{}: a folder, not an index file", path.display())]
-    Folder {
-        /// The folder.
-        path: PathBuf,
-    },
-    /// Another process is writing this index.
-    #[error("{} is being written by another insights process{}", path.display(),
-        pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
-    Busy {
-        /// The index.
-        path: PathBuf,
-        /// The writer's process id, when known.
-        pid: Option<u32>,
-    },
-    /// No index file at the path.
-    #[error("no index at {}", path.display())]
-    NoIndex {
-        /// The path.
-        path: PathBuf,
-    },
-}
-
-/// Paths joined with commas.
-fn list(paths: &[PathBuf]) -> String {
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    names.join(", ")
-}
 
 /// An index ready for analysis, with the approximate index its searches go through, if any.
 pub struct Corpus {

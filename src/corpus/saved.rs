@@ -17,7 +17,8 @@ use crate::Insight;
 
 use super::approximate::{refresh_saved, AnnPolicy, Refreshed};
 use super::build::Build;
-use super::{CorpusError, Events, Notice};
+use super::error::CorpusError;
+use super::events::{Events, Notice};
 
 /// What is at the path an index is about to be written to.
 #[derive(Debug)]
@@ -128,6 +129,13 @@ impl IndexWriter {
                 path: path.to_path_buf(),
                 old: old.meta.kind.precision,
                 new: embedder.precision(),
+            });
+        }
+        if let Some(old) = old.filter(|old| old.meta.split != split.canonical()) {
+            events.notice(Notice::SplitChanged {
+                path: path.to_path_buf(),
+                old: old.meta.split.clone(),
+                new: split.canonical(),
             });
         }
         let (mut journal, recovered) = Journal::open(&journal_path(path), embedder.kind())?;

@@ -135,12 +135,17 @@ pub enum ReadError {
         limit: u64,
     },
     /// A folder the user named holds no readable document.
-    #[error("{path}: no documents found in this folder ({skipped} files skipped)")]
+    #[error("{path}: no documents found in this folder ({skipped} files skipped{})", match first_skipped {
+        Some(first) => format!(", the first {}: {}", first.path.display(), first.reason),
+        None => String::new(),
+    })]
     NoDocuments {
         /// The folder.
         path: PathBuf,
         /// How many files in it were skipped.
         skipped: usize,
+        /// The first of them, and why.
+        first_skipped: Option<Skipped>,
     },
     /// A JSONL line is not a valid record.
     #[error("{doc}:{line}: {message}")]
@@ -205,6 +210,13 @@ fn read_folder(root: &Path, seen: &mut HashSet<PathBuf>, loaded: &mut Loaded) ->
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
+                // The folder itself cannot be read: that is the error, not "no documents found".
+                if let Some(source) = root_unreadable(&err, root) {
+                    return Err(ReadError::Io {
+                        path: root.to_path_buf(),
+                        source,
+                    });
+                }
                 loaded.skipped.push(walk_error(&err, root));
                 continue;
             }
@@ -242,9 +254,19 @@ fn read_folder(root: &Path, seen: &mut HashSet<PathBuf>, loaded: &mut Loaded) ->
         return Err(ReadError::NoDocuments {
             path: root.to_path_buf(),
             skipped,
+            first_skipped: loaded.skipped.get(skipped_before).cloned(),
         });
     }
     Ok(())
+}
+
+/// The I/O error of a walk error that concerns the folder the user named itself (say, permission denied).
+fn root_unreadable(err: &ignore::Error, root: &Path) -> Option<std::io::Error> {
+    match err {
+        ignore::Error::WithPath { path, err } if path == root => err.io_error().map(|e| e.kind().into()),
+        ignore::Error::WithDepth { err, depth: 0 } => root_unreadable(err, root),
+        _ => None,
+    }
 }
 
 /// A walk error (an unreadable folder or file, a bad ignore file) as a skipped entry, naming the path it concerns.
@@ -252,7 +274,10 @@ fn walk_error(err: &ignore::Error, root: &Path) -> Skipped {
     match err {
         ignore::Error::WithPath { path, err } => Skipped {
             path: path.clone(),
-            reason: format!("unreadable: {err}"),
+            reason: match err.io_error() {
+                Some(io) => format!("unreadable: {}", io.kind()),
+                None => format!("unreadable: {err}"),
+            },
         },
         ignore::Error::WithDepth { err, .. } => walk_error(err, root),
         other => Skipped {

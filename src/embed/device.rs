@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use candle_core::Device;
 
+use super::error::DeviceProblem;
 use super::EmbedError;
 
 /// The device asked for with `--device`.
@@ -59,16 +60,13 @@ impl FromStr for DeviceChoice {
 impl DeviceChoice {
     /// Opens the device, or explains why it cannot be had.
     pub fn open(self) -> Result<Device, EmbedError> {
-        let unavailable = |feature: &str| EmbedError::Device {
+        let unavailable = |feature: &'static str| EmbedError::Device {
             device: self.to_string(),
-            message: format!(
-                "this build of insights has no {feature} support; rebuild with `cargo build --release --features {}`",
-                feature.to_ascii_lowercase()
-            ),
+            problem: DeviceProblem::NotInBuild { feature },
         };
         let failed = |e: candle_core::Error| EmbedError::Device {
             device: self.to_string(),
-            message: super::error::explain_device_error(&e),
+            problem: DeviceProblem::of(&e),
         };
         match self {
             DeviceChoice::Cpu => Ok(Device::Cpu),

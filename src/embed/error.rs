@@ -1,6 +1,9 @@
 //! Errors of the embedding stage: finding, verifying and loading a model, and running it.
 
+use std::fmt;
 use std::path::PathBuf;
+
+use super::precision::{Precision, PrecisionRefusal};
 
 /// Why a model could not be found, verified, loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +64,20 @@ pub enum EmbedError {
         message: String,
     },
     /// The requested device is not available in this build or on this machine.
-    #[error("device {device}: {message}")]
+    #[error("device {device}: {problem}")]
     Device {
         /// The device asked for.
         device: String,
         /// Why it cannot be used.
-        message: String,
+        problem: DeviceProblem,
+    },
+    /// The precision asked for cannot run with the engine and device chosen.
+    #[error("{precision} precision is not available: {refusal}")]
+    PrecisionUnavailable {
+        /// The precision asked for.
+        precision: Precision,
+        /// Why not.
+        refusal: PrecisionRefusal,
     },
     /// Fetching a model failed after it was found to be available.
     #[error("fetching {model}: {message}")]
@@ -121,35 +132,75 @@ pub fn without_backtrace(error: &candle_core::Error) -> &candle_core::Error {
     }
 }
 
-/// What a failure to open a GPU means for the user, from candle's error: the driver's codes that say "no driver",
-/// "no GPU" or "old driver" in words, with what to do; anything else as candle says it (without its backtrace).
-pub fn explain_device_error(error: &candle_core::Error) -> String {
-    let message = without_backtrace(error).to_string();
-    let explained = [
-        (
-            "CUDA_ERROR_STUB_LIBRARY",
-            "no NVIDIA driver: the libcuda.so.1 found is a stub, not the driver's; install the NVIDIA driver, or run \
-             with --device cpu",
-        ),
-        (
-            "CUDA_ERROR_NO_DEVICE",
-            "the NVIDIA driver sees no GPU on this machine; run with --device cpu",
-        ),
-        (
-            "CUDA_ERROR_INSUFFICIENT_DRIVER",
-            "the NVIDIA driver is older than this build's CUDA 13.0 needs; update the driver, or run with --device cpu",
-        ),
-        (
-            "CUDA_ERROR_INVALID_DEVICE",
-            "no GPU with that number (cuda:0 is the first); run nvidia-smi to list them",
-        ),
-    ];
-    for (code, words) in explained {
-        if message.contains(code) {
-            return format!("{words} ({code})");
+/// Why a device could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeviceProblem {
+    /// This build was made without the feature the device needs (`CUDA` or `Metal`).
+    NotInBuild {
+        /// The feature's name as users know it.
+        feature: &'static str,
+    },
+    /// The `libcuda.so.1` found is a stub, not an NVIDIA driver's (`CUDA_ERROR_STUB_LIBRARY`).
+    NoDriver,
+    /// The driver sees no GPU (`CUDA_ERROR_NO_DEVICE`).
+    NoGpu,
+    /// The driver is older than this build's CUDA needs (`CUDA_ERROR_INSUFFICIENT_DRIVER`).
+    OldDriver,
+    /// There is no GPU with the number asked for (`CUDA_ERROR_INVALID_DEVICE`).
+    NoSuchGpu,
+    /// Anything else, as the tensor library says it (without its backtrace).
+    Other(String),
+}
+
+impl DeviceProblem {
+    /// What a failure to open a GPU means, from candle's error: the driver's codes that say "no driver", "no GPU",
+    /// "old driver" or "no such GPU"; anything else as candle says it.
+    pub fn of(error: &candle_core::Error) -> DeviceProblem {
+        let message = without_backtrace(error).to_string();
+        [
+            ("CUDA_ERROR_STUB_LIBRARY", DeviceProblem::NoDriver),
+            ("CUDA_ERROR_NO_DEVICE", DeviceProblem::NoGpu),
+            ("CUDA_ERROR_INSUFFICIENT_DRIVER", DeviceProblem::OldDriver),
+            ("CUDA_ERROR_INVALID_DEVICE", DeviceProblem::NoSuchGpu),
+        ]
+        .into_iter()
+        .find(|(code, _)| message.contains(code))
+        .map_or(DeviceProblem::Other(message), |(_, problem)| problem)
+    }
+
+    /// True when the problem is this machine's driver or GPU, so that the CPU would do instead.
+    pub fn no_usable_gpu(&self) -> bool {
+        matches!(
+            self,
+            DeviceProblem::NoDriver | DeviceProblem::NoGpu | DeviceProblem::OldDriver
+        )
+    }
+}
+
+impl fmt::Display for DeviceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceProblem::NotInBuild { feature } => write!(
+                f,
+                "this build of insights has no {feature} support; rebuild with `cargo build --release --features {}`",
+                feature.to_ascii_lowercase()
+            ),
+            DeviceProblem::NoDriver => f.write_str(
+                "no NVIDIA driver: the libcuda.so.1 found is a stub, not the driver's; install the NVIDIA driver \
+                 (CUDA_ERROR_STUB_LIBRARY)",
+            ),
+            DeviceProblem::NoGpu => f.write_str("the NVIDIA driver sees no GPU on this machine (CUDA_ERROR_NO_DEVICE)"),
+            DeviceProblem::OldDriver => f.write_str(
+                "the NVIDIA driver is older than this build's CUDA 13.0 needs; update the driver \
+                 (CUDA_ERROR_INSUFFICIENT_DRIVER)",
+            ),
+            DeviceProblem::NoSuchGpu => f.write_str(
+                "no GPU with that number (cuda:0 is the first); run nvidia-smi to list them (CUDA_ERROR_INVALID_DEVICE)",
+            ),
+            DeviceProblem::Other(message) => f.write_str(message),
         }
     }
-    message
 }
 
 #[cfg(test)]
@@ -167,11 +218,15 @@ mod tests {
     #[test]
     fn device_errors_lose_the_backtrace_and_known_driver_codes_are_explained() {
         let stub = with_backtrace("DriverError(CUDA_ERROR_STUB_LIBRARY, \"stub\")");
-        let explained = explain_device_error(&stub);
-        assert!(explained.starts_with("no NVIDIA driver"), "{explained}");
-        assert!(explained.ends_with("(CUDA_ERROR_STUB_LIBRARY)"), "{explained}");
-        let other = with_backtrace("out of memory");
-        assert_eq!(explain_device_error(&other), "out of memory");
+        let explained = DeviceProblem::of(&stub);
+        assert_eq!(explained, DeviceProblem::NoDriver);
+        assert!(explained.no_usable_gpu());
+        let words = explained.to_string();
+        assert!(words.starts_with("no NVIDIA driver"), "{words}");
+        assert!(words.ends_with("(CUDA_ERROR_STUB_LIBRARY)"), "{words}");
+        let other = DeviceProblem::of(&with_backtrace("out of memory"));
+        assert_eq!(other, DeviceProblem::Other("out of memory".into()));
+        assert!(!other.no_usable_gpu());
         let wrapped = EmbedError::Candle {
             model: "m".into(),
             source: with_backtrace("shape mismatch"),

@@ -9,6 +9,7 @@ pub mod batches;
 pub mod bert;
 pub mod cpu_bert;
 pub mod device;
+pub mod engine;
 pub mod error;
 pub mod kind;
 pub mod pooling;
@@ -24,12 +25,14 @@ pub use acquire::locate::{FetchEvent, ModelLocator, ModelSource};
 pub use acquire::manifest::{find_known, known_models, KnownModel, DEFAULT_MODEL};
 pub use acquire::model_files::{ChecksumStamps, ModelFiles};
 pub use device::DeviceChoice;
-pub use error::EmbedError;
+pub use engine::{Engine, RunningEngine};
+pub use error::{DeviceProblem, EmbedError};
 pub use kind::VectorKind;
 pub use pooling::{Pooling, SentenceConfig};
-pub use precision::Precision;
+pub use precision::{Precision, PrecisionRefusal};
 
-use crate::vectors::{normalize_in_place, Embeddings};
+use crate::linalg::normalize_in_place;
+use crate::vectors::Embeddings;
 use batches::{longest_first, pipelined, BatchLimits, PIPELINE_TEXTS};
 use bert::BertEncoder;
 use cpu_bert::CpuBert;
@@ -47,47 +50,6 @@ pub const GPU_BATCH_TOKENS: usize = 16_384;
 /// Text per call of [`Embedder::embed`] that keeps a CPU busy while staying small enough to stop soon after a stop
 /// request; on a GPU, [`Embedder::call_bytes`] asks for 16 times as much, so the tokeniser runs ahead of the device.
 pub const CPU_CALL_BYTES: usize = 128 * 1024;
-
-/// Which implementation of the encoder runs the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Engine {
-    /// The fast CPU forward ([`cpu_bert`]) wherever it supports the model and the device is the CPU, else candle's.
-    #[default]
-    Auto,
-    /// The fast CPU forward, or an error where it cannot run.
-    Fast,
-    /// candle's `BertModel`, on any device.
-    Candle,
-}
-
-/// The engine an [`Embedder`] runs, as loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunningEngine {
-    /// candle's `BertModel`.
-    Candle,
-    /// The fast CPU forward at f32, with the instruction set it uses.
-    FastCpu {
-        /// The instruction set.
-        isa: &'static str,
-    },
-    /// The fast CPU forward with int8 linear layers.
-    FastCpuInt8 {
-        /// The int8 product kernel.
-        kernel: &'static str,
-        /// The instruction set of the rest.
-        isa: &'static str,
-    },
-}
-
-impl std::fmt::Display for RunningEngine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunningEngine::Candle => f.write_str("candle"),
-            RunningEngine::FastCpu { isa } => write!(f, "fast-cpu ({isa})"),
-            RunningEngine::FastCpuInt8 { kernel, isa } => write!(f, "fast-cpu int8 ({kernel}, {isa})"),
-        }
-    }
-}
 
 /// What runs the encoder.
 enum Encoder {
@@ -171,11 +133,11 @@ impl Embedder {
         } else {
             CpuBert::unsupported_reason(&config)
         };
-        if let Some(reason) = opts.precision.refusal(engine, device.is_cpu(), fast_refusal.as_deref()) {
-            return Err(EmbedError::config(
-                &files.config,
-                format!("--precision {} is not available: {reason}", opts.precision),
-            ));
+        if let Some(refusal) = opts.precision.refusal(engine, device.is_cpu(), fast_refusal.as_deref()) {
+            return Err(EmbedError::PrecisionUnavailable {
+                precision: opts.precision,
+                refusal,
+            });
         }
         // f16 runs only on a GPU (`Precision::refusal` has made sure), where the fast CPU forward is refused.
         let dtype = if opts.precision == Precision::F16 {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::Engine;
+use super::engine::Engine;
 
 /// The precision asked for with `--precision`, and recorded in an index next to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -30,29 +30,46 @@ impl Precision {
     }
 }
 
+/// Why a precision cannot run with the engine and device chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrecisionRefusal {
+    /// int8 with candle's engine: int8 runs only on the fast CPU engine.
+    Int8OnCandle,
+    /// int8 where the fast CPU engine cannot run (the reason given).
+    Int8NeedsFastEngine(String),
+    /// f16 on the CPU: it runs only on a GPU.
+    F16OnCpu,
+    /// f16 with the fast engine: it runs only on candle's engine, on a GPU.
+    F16OnFastEngine,
+}
+
+impl fmt::Display for PrecisionRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PrecisionRefusal::Int8OnCandle => {
+                f.write_str("the candle engine was chosen (int8 runs only on the fast CPU engine)")
+            }
+            PrecisionRefusal::Int8NeedsFastEngine(reason) => {
+                write!(f, "the fast CPU engine cannot run this model here: {reason}")
+            }
+            PrecisionRefusal::F16OnCpu => f.write_str("f16 runs only on a GPU, with a build that has the cuda feature"),
+            PrecisionRefusal::F16OnFastEngine => {
+                f.write_str("the fast engine was chosen (f16 runs only on candle's engine, on a GPU)")
+            }
+        }
+    }
+}
+
 impl Precision {
     /// Why this precision cannot run with `engine` on the CPU (`on_cpu`) or a GPU, where `fast_refusal` says why
     /// the fast CPU forward cannot run; `None` when it can.
-    pub fn refusal(self, engine: Engine, on_cpu: bool, fast_refusal: Option<&str>) -> Option<String> {
+    pub fn refusal(self, engine: Engine, on_cpu: bool, fast_refusal: Option<&str>) -> Option<PrecisionRefusal> {
         match self {
             Precision::F32 => None,
-            Precision::Int8 if engine == Engine::Candle => {
-                Some("the candle engine was chosen (int8 runs only on the fast CPU engine)".to_string())
-            }
-            Precision::Int8 => fast_refusal.map(|reason| {
-                format!(
-                    "the fast CPU engine cannot run this model here: {reason}; use --device cpu (or, for a new index, \
-                     --precision f32)"
-                )
-            }),
-            Precision::F16 if on_cpu => Some(
-                "f16 runs only on a GPU (--device cuda, with a build that has the cuda feature); on the CPU use f32, or \
-                 int8 for speed"
-                    .to_string(),
-            ),
-            Precision::F16 if engine == Engine::Fast => {
-                Some("the fast engine was chosen (f16 runs only on candle's engine, on a GPU)".to_string())
-            }
+            Precision::Int8 if engine == Engine::Candle => Some(PrecisionRefusal::Int8OnCandle),
+            Precision::Int8 => fast_refusal.map(|reason| PrecisionRefusal::Int8NeedsFastEngine(reason.to_string())),
+            Precision::F16 if on_cpu => Some(PrecisionRefusal::F16OnCpu),
+            Precision::F16 if engine == Engine::Fast => Some(PrecisionRefusal::F16OnFastEngine),
             Precision::F16 => None,
         }
     }

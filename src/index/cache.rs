@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::Index;
+use super::{Index, TextHash};
 use crate::insight::Insight;
 
 /// Merges `index` into the `old` cache: one entry per distinct text, this index's texts first (its insights, then
@@ -18,12 +18,11 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
         sentences: None,
         dates: Default::default(),
     };
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut add = |cache: &mut Index, hash: &str, record: &dyn Fn() -> Insight, row: &[f32]| {
-        if cache.len() < cap && !seen.contains(hash) {
-            seen.insert(hash.to_string());
+    let mut seen: HashSet<TextHash> = HashSet::new();
+    let mut add = |cache: &mut Index, hash: &TextHash, record: &dyn Fn() -> Insight, row: &[f32]| {
+        if cache.len() < cap && seen.insert(*hash) {
             cache.insights.push(record());
-            cache.hashes.push(hash.to_string());
+            cache.hashes.push(*hash);
             cache.vectors.push(row);
         }
     };
@@ -51,7 +50,7 @@ pub fn merged(index: &Index, old: Option<&Index>, cap: usize) -> Index {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{text_hash, IndexMeta};
+    use crate::index::IndexMeta;
     use crate::vectors::Embeddings;
 
     fn index(texts: &[&str]) -> Index {
@@ -64,9 +63,9 @@ mod tests {
                     dim: 1,
                     precision: crate::embed::Precision::F32,
                 },
-                split: "s".into(),
+                split: crate::insight::SplitOptions::default(),
             },
-            hashes: texts.iter().map(|t| text_hash(t)).collect(),
+            hashes: texts.iter().map(|t| TextHash::of(t)).collect(),
             vectors: Embeddings::from_flat(1, vec![1.0; texts.len()]),
             insights,
             sentences: None,

@@ -5,7 +5,8 @@ use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 
-use crate::vectors::{dots, Embeddings};
+use crate::linalg::dots;
+use crate::vectors::Embeddings;
 
 /// One search result: the row it names and its score (cosine similarity; higher is closer).
 #[derive(Debug, Clone, Copy, PartialEq)]

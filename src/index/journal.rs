@@ -11,8 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{get_f32s, parse_hex_hash, put_f32s, text_hash, IndexError, SentenceLayout};
-use crate::embed::acquire::model_files::hex;
+use super::{get_f32s, put_f32s, IndexError, SentenceLayout, TextHash};
 use crate::embed::VectorKind;
 use crate::insight::Insight;
 use crate::vectors::Embeddings;
@@ -33,8 +32,8 @@ pub struct Journal {
 /// What an earlier, interrupted run left in a journal: text hashes and their vectors (row `i` is `hashes[i]`'s).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recovered {
-    /// The content hashes ([`super::text_hash`]) of the texts embedded.
-    pub hashes: Vec<String>,
+    /// The content hashes of the texts embedded.
+    pub hashes: Vec<TextHash>,
     /// Their unit vectors.
     pub vectors: Embeddings,
 }
@@ -44,12 +43,12 @@ impl Recovered {
     /// a journal left by a run on other documents holds vectors, but none that apply.
     pub fn applicable(&self, insights: &[Insight]) -> usize {
         let layout = SentenceLayout::of(insights);
-        let wanted: HashSet<String> = insights
+        let wanted: HashSet<TextHash> = insights
             .iter()
-            .map(|i| text_hash(&i.text))
+            .map(|i| TextHash::of(&i.text))
             .chain(layout.hashes(insights))
             .collect();
-        self.hashes.iter().filter(|h| wanted.contains(h.as_str())).count()
+        self.hashes.iter().filter(|h| wanted.contains(h)).count()
     }
 }
 
@@ -89,7 +88,9 @@ impl Journal {
                     if crc32fast::hash(body).to_le_bytes() != crc || vector.iter().any(|x| !x.is_finite()) {
                         break;
                     }
-                    recovered.hashes.push(hex(&body[..16]));
+                    recovered
+                        .hashes
+                        .push(TextHash::from_slice(body).expect("a record holds 16 hash bytes"));
                     recovered.vectors.push(&vector);
                     keep += record.len() as u64;
                 }
@@ -124,7 +125,7 @@ impl Journal {
     }
 
     /// Appends vectors (row `i` for `hashes[i]`) and hands them to the operating system, so they survive the process.
-    pub fn append(&mut self, hashes: &[String], vectors: &Embeddings) -> Result<(), IndexError> {
+    pub fn append(&mut self, hashes: &[TextHash], vectors: &Embeddings) -> Result<(), IndexError> {
         let invalid = |message: String| IndexError::Format {
             path: self.path.clone(),
             message,
@@ -141,7 +142,7 @@ impl Journal {
         let mut block = Vec::with_capacity(hashes.len() * (16 + self.dim * 4 + 4));
         for (h, row) in hashes.iter().zip(vectors.rows()) {
             let start = block.len();
-            block.extend_from_slice(&parse_hex_hash(h).ok_or_else(|| invalid(format!("invalid text hash {h:?}")))?);
+            block.extend_from_slice(h.as_bytes());
             put_f32s(&mut block, row);
             let crc = crc32fast::hash(&block[start..]);
             block.extend_from_slice(&crc.to_le_bytes());
@@ -211,7 +212,7 @@ mod tests {
             precision,
         }
     }
-    use crate::index::text_hash;
+    use crate::index::TextHash;
 
     fn vectors(rows: &[[f32; 2]]) -> Embeddings {
         Embeddings::from_flat(2, rows.iter().flatten().copied().collect())
@@ -224,15 +225,12 @@ mod tests {
         assert!(path.ends_with("x.idx.journal"));
         let (mut journal, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(recovered.hashes.is_empty());
-        let hashes = vec![text_hash("one"), text_hash("two")];
+        let hashes = vec![TextHash::of("one"), TextHash::of("two")];
         journal.append(&hashes, &vectors(&[[1.0, 0.0], [0.0, 1.0]])).unwrap();
         journal.append(&hashes[..1], &vectors(&[[0.6, 0.8]])).unwrap();
         drop(journal);
         let (journal, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
-        assert_eq!(
-            recovered.hashes,
-            vec![hashes[0].clone(), hashes[1].clone(), hashes[0].clone()]
-        );
+        assert_eq!(recovered.hashes, vec![hashes[0], hashes[1], hashes[0]]);
         assert_eq!(recovered.vectors.row(2), &[0.6, 0.8]);
         journal.remove().unwrap();
         assert!(!path.exists());
@@ -247,7 +245,7 @@ mod tests {
                 "Second point follows.",
                 "Another corpus's text.",
             ]
-            .map(text_hash)
+            .map(TextHash::of)
             .to_vec(),
             vectors: vectors(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]),
         };
@@ -265,7 +263,10 @@ mod tests {
         let path = dir.path().join("j");
         let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         journal
-            .append(&[text_hash("a"), text_hash("b")], &vectors(&[[1.0, 0.0], [0.0, 1.0]]))
+            .append(
+                &[TextHash::of("a"), TextHash::of("b")],
+                &vectors(&[[1.0, 0.0], [0.0, 1.0]]),
+            )
             .unwrap();
         drop(journal);
         let len = fs::metadata(&path).unwrap().len();
@@ -276,11 +277,11 @@ mod tests {
             .set_len(len - 5)
             .unwrap();
         let (mut journal, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
-        assert_eq!(recovered.hashes, vec![text_hash("a")]);
-        journal.append(&[text_hash("c")], &vectors(&[[0.0, -1.0]])).unwrap();
+        assert_eq!(recovered.hashes, vec![TextHash::of("a")]);
+        journal.append(&[TextHash::of("c")], &vectors(&[[0.0, -1.0]])).unwrap();
         drop(journal);
         let (_, recovered) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
-        assert_eq!(recovered.hashes, vec![text_hash("a"), text_hash("c")]);
+        assert_eq!(recovered.hashes, vec![TextHash::of("a"), TextHash::of("c")]);
         assert_eq!(recovered.vectors.row(1), &[0.0, -1.0]);
     }
 
@@ -289,21 +290,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
-        journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
+        journal.append(&[TextHash::of("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
         let (_, other_model) = Journal::open(&path, &kind("cd", Precision::F32)).unwrap();
         assert!(other_model.hashes.is_empty());
         let (_, after) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(after.hashes.is_empty(), "the other model's run replaced it");
         let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
-        journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
+        journal.append(&[TextHash::of("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
         let (_, int8) = Journal::open(&path, &kind("ab", Precision::Int8)).unwrap();
         assert!(int8.hashes.is_empty(), "f32 vectors are not resumed at int8");
         let (_, after) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
         assert!(after.hashes.is_empty(), "the int8 run replaced it");
         let (mut journal, _) = Journal::open(&path, &kind("ab", Precision::F32)).unwrap();
-        journal.append(&[text_hash("a")], &vectors(&[[1.0, 0.0]])).unwrap();
+        journal.append(&[TextHash::of("a")], &vectors(&[[1.0, 0.0]])).unwrap();
         drop(journal);
         let mut bytes = fs::read(&path).unwrap();
         let last = bytes.len() - 6;
@@ -316,6 +317,6 @@ mod tests {
         assert!(foreign.hashes.is_empty());
         assert!(journal_path(Path::new("idx")).ends_with("idx.journal"));
         let mut wrong = Journal::open(&path, &kind("ab", Precision::F32)).unwrap().0;
-        assert!(wrong.append(&[text_hash("a")], &Embeddings::empty(3)).is_err());
+        assert!(wrong.append(&[TextHash::of("a")], &Embeddings::empty(3)).is_err());
     }
 }

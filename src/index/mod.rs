@@ -9,23 +9,23 @@ pub mod lock;
 pub mod nearest;
 pub mod sentences;
 pub mod store;
+#[cfg(any(test, feature = "test-data"))]
 pub mod synthetic;
+pub mod text_hash;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
-
 use crate::document::{DocFormat, Document};
-use crate::embed::acquire::model_files::hex;
 use crate::embed::{Precision, VectorKind};
 use crate::insight::dates::{document_dates, DateFrom, DocumentDates};
-use crate::insight::Insight;
+use crate::insight::{Insight, SplitOptions};
 use crate::vectors::Embeddings;
 
 pub use exact::{top_k, top_k_among, Hit};
 pub use nearest::{DistinctTexts, Nearest};
 pub use sentences::{SentenceLayout, Sentences};
+pub use text_hash::TextHash;
 
 /// What made an index: the kind of its vectors (a second index, or a query, must be of the same kind to be
 /// comparable), and how its documents were split.
@@ -33,8 +33,8 @@ pub use sentences::{SentenceLayout, Sentences};
 pub struct IndexMeta {
     /// The model, dimension and precision of the vectors.
     pub kind: VectorKind,
-    /// The split settings the insights were made with ([`crate::insight::SplitOptions::describe`]).
-    pub split: String,
+    /// The split settings the insights were made with, in canonical form ([`SplitOptions::canonical`]).
+    pub split: SplitOptions,
 }
 
 /// Why an index could not be read, written or used.
@@ -75,7 +75,7 @@ pub enum IndexError {
         newest: u32,
     },
     /// The index was made with another model than the one in use.
-    #[error("{path}: made with model {index_model} (dim {index_dim}), not {model} (dim {dim}); re-index with `insights index ... --model {model}`, or pass --model {index_model}")]
+    #[error("{path}: made with model {index_model} (dim {index_dim}), not {model} (dim {dim})")]
     ModelMismatch {
         /// The file.
         path: PathBuf,
@@ -89,7 +89,7 @@ pub enum IndexError {
         dim: usize,
     },
     /// The index's vectors were made at another precision than the one asked for.
-    #[error("{path}: its vectors were made at {index_precision} precision, not {precision}; leave out --precision to use the index's, or re-index with `insights index ... --precision {precision}`")]
+    #[error("{path}: its vectors were made at {index_precision} precision, not {precision}")]
     PrecisionMismatch {
         /// The file.
         path: PathBuf,
@@ -107,8 +107,8 @@ pub struct Index {
     pub meta: IndexMeta,
     /// The insights, in corpus order.
     pub insights: Vec<Insight>,
-    /// The content hash of each insight's text ([`text_hash`]).
-    pub hashes: Vec<String>,
+    /// The content hash of each insight's text.
+    pub hashes: Vec<TextHash>,
     /// One unit vector per insight.
     pub vectors: Embeddings,
     /// The sentences of the insights of two or more sentences, with a vector each; `None` for an index file
@@ -137,14 +137,9 @@ pub struct VectorSource<'a> {
     /// What made them: only vectors of the index's kind are reused.
     pub kind: &'a VectorKind,
     /// The text hash of each vector.
-    pub hashes: &'a [String],
+    pub hashes: &'a [TextHash],
     /// The vectors, row `i` for `hashes[i]`.
     pub vectors: &'a Embeddings,
-}
-
-/// The content hash of a text: the first 16 bytes of its sha256, in hex.
-pub fn text_hash(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes())[..16])
 }
 
 /// Bytes of little-endian f32s, appended to `out` (the index file's and the journal's vector encoding).
@@ -159,21 +154,6 @@ fn get_f32s(bytes: &[u8], out: &mut [f32]) {
     }
 }
 
-/// The 16 bytes of a [`text_hash`]; `None` when `hash` is not 32 hex digits.
-fn parse_hex_hash(hash: &str) -> Option<[u8; 16]> {
-    let digits = hash.as_bytes();
-    if digits.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        *o = (hi * 16 + lo) as u8;
-    }
-    Some(out)
-}
-
 impl Index {
     /// Builds an index of `insights`, reusing the vectors of texts found in `sources` (those made with the same
     /// model), and calling `embed` once with all the texts that are new, each once.
@@ -183,27 +163,27 @@ impl Index {
         sources: &[VectorSource],
         embed: impl FnOnce(&[&str]) -> Result<Embeddings, E>,
     ) -> Result<(Index, BuildStats), E> {
-        let hashes: Vec<String> = insights.iter().map(|i| text_hash(&i.text)).collect();
+        let hashes: Vec<TextHash> = insights.iter().map(|i| TextHash::of(&i.text)).collect();
         let layout = SentenceLayout::of(&insights);
         let sentence_hashes = layout.hashes(&insights);
-        let mut known: HashMap<&str, &[f32]> = HashMap::new();
+        let mut known: HashMap<TextHash, &[f32]> = HashMap::new();
         for source in sources
             .iter()
             .filter(|s| meta.kind.same_vectors(s.kind) && s.vectors.dim() == meta.kind.dim)
         {
             for (h, row) in source.hashes.iter().zip(source.vectors.rows()) {
-                known.entry(h.as_str()).or_insert(row);
+                known.entry(*h).or_insert(row);
             }
         }
         // Each new text (an insight's, or one sentence of it) is embedded once, however often it occurs.
         let mut new_texts: Vec<&str> = Vec::new();
-        let mut new_slot: HashMap<&str, usize> = HashMap::new();
+        let mut new_slot: HashMap<TextHash, usize> = HashMap::new();
         let sentence_texts = (0..layout.len()).map(|row| layout.text(&insights, row));
         let all = insights.iter().map(|i| i.text.as_str()).chain(sentence_texts);
         let mut new_insight_texts = 0;
         for (n, (text, h)) in all.zip(hashes.iter().chain(&sentence_hashes)).enumerate() {
-            if !known.contains_key(h.as_str()) && !new_slot.contains_key(h.as_str()) {
-                new_slot.insert(h, new_texts.len());
+            if !known.contains_key(h) && !new_slot.contains_key(h) {
+                new_slot.insert(*h, new_texts.len());
                 new_texts.push(text);
                 new_insight_texts += usize::from(n < hashes.len());
             }
@@ -218,15 +198,15 @@ impl Index {
             reused: 0,
             sentences_embedded: new_texts.len() - new_insight_texts,
         };
-        let mut gather = |hashes: &[String], count_reuse: bool| {
+        let mut gather = |hashes: &[TextHash], count_reuse: bool| {
             let mut vectors = Embeddings::empty(meta.kind.dim);
             for h in hashes {
-                match known.get(h.as_str()) {
+                match known.get(h) {
                     Some(row) => {
                         vectors.push(row);
                         stats.reused += usize::from(count_reuse);
                     }
-                    None => vectors.push(fresh.row(new_slot[h.as_str()])),
+                    None => vectors.push(fresh.row(new_slot[h])),
                 }
             }
             vectors

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use super::ann::{Hnsw, NodeVectors};
 use super::exact::{top_k, Hit};
-use super::Index;
-use crate::vectors::{dot, fast_dot, Embeddings};
+use super::{Index, TextHash};
+use crate::linalg::{dot, fast_dot};
+use crate::vectors::Embeddings;
 
 /// Insights with an index's distinct texts: the approximate index has one node per distinct text (copies of a text
 /// share its vector), numbered in order of first appearance.
@@ -26,7 +27,7 @@ pub struct DistinctTexts {
 impl DistinctTexts {
     /// The distinct texts of `index`, by text hash.
     pub fn of(index: &Index) -> DistinctTexts {
-        let mut node_of: HashMap<&str, u32> = HashMap::with_capacity(index.len());
+        let mut node_of: HashMap<TextHash, u32> = HashMap::with_capacity(index.len());
         let mut first_row = Vec::new();
         let mut keys = Vec::new();
         let node_of_row: Vec<u32> = index
@@ -34,9 +35,9 @@ impl DistinctTexts {
             .iter()
             .enumerate()
             .map(|(row, h)| {
-                *node_of.entry(h.as_str()).or_insert_with(|| {
+                *node_of.entry(*h).or_insert_with(|| {
                     first_row.push(row as u32);
-                    keys.push(key_of(h));
+                    keys.push(h.key());
                     (first_row.len() - 1) as u32
                 })
             })
@@ -87,13 +88,6 @@ impl DistinctTexts {
             dot: fast_dot(),
         }
     }
-}
-
-/// The key of a text hash (32 hex digits): its first 16 digits as a number.
-fn key_of(hash: &str) -> u64 {
-    hash.get(..16)
-        .and_then(|h| u64::from_str_radix(h, 16).ok())
-        .unwrap_or(0)
 }
 
 /// The widest beam an approximate search tries before it falls back to exact search (when a filter rejects most of
@@ -195,7 +189,7 @@ mod tests {
                     i + 1,
                     format!("t{i}"),
                 ));
-                hashes.push(crate::index::text_hash(&format!("t{i}")));
+                hashes.push(TextHash::of(&format!("t{i}")));
             }
         }
         Index {
@@ -206,7 +200,7 @@ mod tests {
                     dim: 24,
                     precision: crate::embed::Precision::F32,
                 },
-                split: "paragraph".into(),
+                split: crate::insight::SplitOptions::default(),
             },
             insights,
             hashes,

@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use super::text_hash;
+use super::TextHash;
 use crate::insight::{sentence_spans, Insight, Locator, TextPosition};
 use crate::vectors::Embeddings;
 
@@ -86,9 +86,11 @@ impl SentenceLayout {
         &insights[self.owner_of(row)].text[self.spans[row].clone()]
     }
 
-    /// The content hash of every row's sentence ([`text_hash`]), in row order.
-    pub fn hashes(&self, insights: &[Insight]) -> Vec<String> {
-        (0..self.len()).map(|row| text_hash(self.text(insights, row))).collect()
+    /// The content hash of every row's sentence, in row order.
+    pub fn hashes(&self, insights: &[Insight]) -> Vec<TextHash> {
+        (0..self.len())
+            .map(|row| TextHash::of(self.text(insights, row)))
+            .collect()
     }
 
     /// The full table, with the vectors of the rows (`vectors.len()` must equal [`SentenceLayout::len`]).
@@ -110,7 +112,7 @@ pub struct Sentences {
     /// One unit vector per row.
     pub vectors: Embeddings,
     /// The content hash of each row's sentence, made when first asked for ([`Sentences::hashes`]).
-    pub(super) hashes: OnceLock<Vec<String>>,
+    pub(super) hashes: OnceLock<Vec<TextHash>>,
 }
 
 /// Equal when the rows and vectors are: the hashes are made from them.
@@ -121,8 +123,8 @@ impl PartialEq for Sentences {
 }
 
 impl Sentences {
-    /// The content hash of each row's sentence ([`text_hash`]); `insights` are the insights the table is of.
-    pub fn hashes(&self, insights: &[Insight]) -> &[String] {
+    /// The content hash of each row's sentence; `insights` are the insights the table is of.
+    pub fn hashes(&self, insights: &[Insight]) -> &[TextHash] {
         debug_assert_eq!(
             insights.len() + 1,
             self.layout.first.len(),
@@ -171,6 +173,6 @@ mod tests {
             (Some((2, 1, 2, 17)), Some((2, 19, 2, 39)), Some((2, 41, 2, 48)))
         );
         let table = layout.with_vectors(Embeddings::from_flat(1, vec![1.0; 3]));
-        assert_eq!(table.hashes(&insights)[0], text_hash("First point made."));
+        assert_eq!(table.hashes(&insights)[0], TextHash::of("First point made."));
     }
 }

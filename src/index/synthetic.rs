@@ -14,8 +14,9 @@
 
 use rayon::prelude::*;
 
+use crate::linalg::normalize_in_place;
 use crate::rng::Rng;
-use crate::vectors::{normalize_in_place, Embeddings};
+use crate::vectors::Embeddings;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +124,7 @@ pub fn queries(spec: &SyntheticSpec, count: usize) -> Embeddings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vectors::dot;
+    use crate::linalg::dot;
 
     #[test]
     fn seeded_unit_vectors_with_topic_structure() {

@@ -163,13 +163,15 @@ pub struct DocumentDate {
     pub source: DateSource,
 }
 
-/// Which dates to use. Default: [`DateFrom::Auto`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which dates to use. Default: [`DateFrom::Auto`]. Each value's first line is its `--date-from` help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DateFrom {
+    /// Front matter or JSONL field, else file name, else modification time.
+    ///
     /// The document's own date (front matter or JSONL field), else its file name's, else its modification time.
     #[default]
     Auto,
-    /// Only the document's own date (front matter or JSONL field).
+    /// Only front matter or a JSONL record's "date".
     Content,
     /// Only a date in the file name (for a JSONL record with a `doc` name, that name's, else the file's).
     Name,

@@ -32,10 +32,12 @@ pub use boilerplate::{
 use crate::document::{DocFormat, Document, ReadError};
 use crate::insight::Insight;
 
-/// How a document's text is cut into insights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a document's text is cut into insights. Each value's first line is its `--split` help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SplitMode {
-    /// Blank-line-separated paragraphs (the default).
+    /// Blank-line-separated paragraphs (one per line where lines are whole paragraphs); Markdown bullets apart.
+    ///
+    /// The default.
     #[default]
     Paragraph,
     /// Sentences.
@@ -127,7 +129,7 @@ fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec
                 .collect(),
         };
         for (line_start, line_end, piece) in pieces {
-            let text = clean(piece);
+            let text = blocks::clean(piece);
             let too_short = opts.applies(Rule::MinWords) && boilerplate::word_count(&text) < opts.min_words;
             if text.is_empty() || too_short {
                 continue;
@@ -150,29 +152,75 @@ fn line_at(unit: &blocks::Unit<'_>, starts: &[usize], offset: usize) -> usize {
     unit.lines.get(index).map_or(0, |l| l.number)
 }
 
-/// Collapses every run of whitespace to one space and trims the ends.
-fn clean(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-impl SplitOptions {
-    /// A canonical one-line description of these settings (recorded in an index, compared on re-indexing), e.g.
-    /// `paragraph min-words=5 rules=min-words,title,salutation,sign-off,promo`.
-    pub fn describe(&self) -> String {
-        let mode = match self.mode {
+impl SplitMode {
+    /// The mode's name: `paragraph`, `sentence` or `line`.
+    pub fn name(self) -> &'static str {
+        match self {
             SplitMode::Paragraph => "paragraph",
             SplitMode::Sentence => "sentence",
             SplitMode::Line => "line",
-        };
+        }
+    }
+}
+
+impl SplitOptions {
+    /// The same settings in their canonical form, the one [`SplitOptions::describe`] records: rules once each in
+    /// [`Rule::ALL`] order, and with `keep_all` the defaults for what it overrides. Two settings that split every
+    /// document alike have the same canonical form.
+    pub fn canonical(&self) -> SplitOptions {
         if self.keep_all {
+            return SplitOptions {
+                mode: self.mode,
+                keep_all: true,
+                ..SplitOptions::default()
+            };
+        }
+        SplitOptions {
+            mode: self.mode,
+            min_words: self.min_words,
+            rules: Rule::ALL.into_iter().filter(|r| self.rules.contains(r)).collect(),
+            keep_all: false,
+        }
+    }
+
+    /// A canonical one-line description of these settings (recorded in an index, read back by `parse`), e.g.
+    /// `paragraph min-words=5 rules=min-words,title,salutation,sign-off,promo`.
+    pub fn describe(&self) -> String {
+        let canonical = self.canonical();
+        let mode = canonical.mode.name();
+        if canonical.keep_all {
             return format!("{mode} keep-all");
         }
-        let mut rules: Vec<&str> = Rule::ALL
-            .iter()
-            .filter(|r| self.rules.contains(r))
-            .map(|r| r.name())
-            .collect();
-        rules.dedup();
-        format!("{mode} min-words={} rules={}", self.min_words, rules.join(","))
+        let rules: Vec<&str> = canonical.rules.iter().map(|r| r.name()).collect();
+        format!("{mode} min-words={} rules={}", canonical.min_words, rules.join(","))
+    }
+
+    /// Reads back a [`SplitOptions::describe`] line, in canonical form; `None` when `line` is not one.
+    pub fn parse(line: &str) -> Option<SplitOptions> {
+        let mut words = line.split(' ');
+        let mode = match words.next()? {
+            "paragraph" => SplitMode::Paragraph,
+            "sentence" => SplitMode::Sentence,
+            "line" => SplitMode::Line,
+            _ => return None,
+        };
+        let settings = match (words.next()?, words.next()) {
+            ("keep-all", None) => SplitOptions {
+                mode,
+                keep_all: true,
+                ..SplitOptions::default()
+            },
+            (min_words, Some(rules)) => SplitOptions {
+                mode,
+                min_words: min_words.strip_prefix("min-words=")?.parse().ok()?,
+                rules: match rules.strip_prefix("rules=")? {
+                    "" => Vec::new(),
+                    names => names.split(',').map(|n| n.parse().ok()).collect::<Option<_>>()?,
+                },
+                keep_all: false,
+            },
+            _ => return None,
+        };
+        (words.next().is_none() && settings == settings.canonical()).then_some(settings)
     }
 }

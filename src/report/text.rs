@@ -298,7 +298,8 @@ pub fn report(out: &mut dyn Write, style: &Style, index: &Index, r: &Report) -> 
         r.topics.len(),
         style.dim(&format!(
             "(model {}, split {})",
-            index.meta.kind.model_id, index.meta.split
+            index.meta.kind.model_id,
+            index.meta.split.describe()
         ))
     )?;
     writeln!(out)?;

@@ -238,9 +238,15 @@ fn synthetic_index(path: &Path, n: usize, dim: usize) {
                 dim,
                 precision: insights::embed::Precision::F32,
             },
-            split: "line".into(),
+            split: insights::insight::SplitOptions {
+                mode: insights::insight::SplitMode::Line,
+                ..Default::default()
+            },
         },
-        hashes: insights.iter().map(|i| insights::index::text_hash(&i.text)).collect(),
+        hashes: insights
+            .iter()
+            .map(|i| insights::index::TextHash::of(&i.text))
+            .collect(),
         insights,
         vectors,
         sentences: None,
@@ -282,4 +288,77 @@ fn an_index_replaced_in_place_while_in_use_ends_the_command_with_an_error_not_a_
         stderr.starts_with("error: an index file this command was reading changed under it"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_folder_that_cannot_be_read_is_named_with_the_reason() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("corpus");
+    let locked = root.join("locked");
+    std::fs::create_dir_all(&locked).unwrap();
+    std::fs::write(
+        locked.join("a.txt"),
+        "A paragraph of enough words to count as an insight.\n",
+    )
+    .unwrap();
+    for dir in [tmp.path(), root.as_path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads every folder, so as root the binary runs as `nobody`.
+    let as_reader = || {
+        if unsafe { libc::geteuid() } == 0 {
+            let mut cmd = std::process::Command::new("setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_insights"));
+            cmd
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_insights"))
+        }
+    };
+    let stderr_of = |target: &Path| {
+        let out = as_reader()
+            .current_dir(tmp.path())
+            .arg("duplicates")
+            .arg(target)
+            .output()
+            .expect("setpriv (util-linux) runs the binary as nobody");
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let direct = stderr_of(&locked);
+    assert_eq!(direct.trim(), format!("error: {}: permission denied", locked.display()));
+    let inside = stderr_of(&root);
+    assert!(
+        inside.contains(&format!("{}: unreadable: permission denied", locked.display())),
+        "{inside}"
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn running_out_of_memory_is_an_error_line_not_an_abort() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.txt");
+    let paragraph = format!("{}\n\n", "word ".repeat(2000));
+    std::fs::write(&big, paragraph.repeat(6000)).unwrap();
+    let index = tmp.path().join("big.idx");
+    // 100 MB of address space: enough to start, not to hold a 60 MB file's insights.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 100000 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_insights"))
+        .arg("index")
+        .arg(&big)
+        .arg("-i")
+        .arg(&index)
+        .arg("-q")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: out of memory: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!index.exists());
 }

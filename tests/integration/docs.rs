@@ -53,3 +53,19 @@ fn man_pages_cover_insights_and_each_command() {
         "{stderr}"
     );
 }
+
+/// #12's rule for the source tree: no two files of one folder import each other, directly or round a loop (mod.rs
+/// counted as a file, its re-exports resolved to the files that define them). Checked by
+/// `scripts/import_cycles.py`, which names each cycle it finds.
+#[test]
+fn no_import_cycles_between_the_files_of_a_folder() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("scripts/import_cycles.py"))
+        .arg(root.join("src"))
+        .output()
+        .expect("python3 runs scripts/import_cycles.py");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report.trim(), "0 cycles", "import cycles:\n{report}");
+}

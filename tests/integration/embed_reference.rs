@@ -1,7 +1,7 @@
 //! Our vectors against sentence-transformers' own for the 151 reference texts: cosine ≥ 0.9999 for each, in one
 //! call and in shuffled mixed-length batches of 7.
 
-use insights::vectors::dot;
+use insights::linalg::dot;
 use serde::Deserialize;
 
 use crate::common::{embedder, SplitMix};
@@ -130,7 +130,7 @@ fn candle_engine_in_token_budget_batches_matches_and_f16_needs_a_gpu() {
         .expect("f16 on the CPU is refused")
         .to_string();
     assert!(
-        err.contains("--precision f16 is not available: f16 runs only on a GPU"),
+        err.contains("f16 precision is not available: f16 runs only on a GPU"),
         "{err}"
     );
 }

@@ -42,7 +42,7 @@ fn sample_index() -> Index {
         .collect();
     let meta = IndexMeta {
         kind: kind(),
-        split: "paragraph".into(),
+        split: insights::insight::SplitOptions::default(),
     };
     let mut rng = Rng::new(3);
     let (index, _) = Index::build(meta, insights, &[], |texts| -> Result<Embeddings, ()> {

@@ -2,7 +2,7 @@
 //! mean cosine ≥ 0.99 and each ≥ 0.97, and the vectors stay unit length.
 
 use insights::embed::{DeviceChoice, EmbedOptions, Embedder, Precision};
-use insights::vectors::dot;
+use insights::linalg::dot;
 
 use crate::common::default_model;
 

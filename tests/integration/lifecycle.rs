@@ -11,20 +11,29 @@ use insights::index::ann::file::ann_path;
 use insights::index::journal::journal_path;
 use insights::index::lock::lock_path;
 use insights::index::IndexError;
-use insights::insight::{SplitMode, SplitOptions};
+use insights::insight::{Rule, SplitMode, SplitOptions};
 
 use crate::common::{embedder, one_seed, seeds};
 
 /// Indexes `paths` into `path` with default settings; the notices seen.
 fn update(path: &Path, paths: &[PathBuf], stop: &AtomicBool) -> (Result<saved::Updated, CorpusError>, Collected) {
+    update_split(path, paths, &SplitOptions::default(), stop)
+}
+
+/// Indexes `paths` into `path`, split with `split`; the notices seen.
+fn update_split(
+    path: &Path,
+    paths: &[PathBuf],
+    split: &SplitOptions,
+    stop: &AtomicBool,
+) -> (Result<saved::Updated, CorpusError>, Collected) {
     let mut events = Collected::default();
-    let split = SplitOptions::default();
     let writer = IndexWriter::open(path, WhenBusy::Wait, &mut events).expect("the path can hold an index");
-    let (insights, documents) = read_insights(paths, &split, &mut events).unwrap();
+    let (insights, documents) = read_insights(paths, split, &mut events).unwrap();
     let result = writer.update(
         insights,
         &documents,
-        &split,
+        split,
         &embedder(8),
         &UpdateOptions::default(),
         stop,
@@ -59,7 +68,7 @@ fn what_is_at_the_path_decides_what_is_replaced() {
     let (first, _) = update(&path, &[seeds()], &never);
     let first = first.unwrap();
     assert_eq!(first.stats.reused, 0);
-    let distinct: std::collections::HashSet<&String> = first.index.hashes.iter().collect();
+    let distinct: std::collections::HashSet<&insights::index::TextHash> = first.index.hashes.iter().collect();
     assert_eq!(first.stats.embedded, distinct.len(), "each distinct text embedded once");
     let writer = IndexWriter::open(&path, WhenBusy::Fail, &mut events).unwrap();
     assert!(writer.previous().index().is_some_and(|i| i.len() == first.index.len()));
@@ -112,9 +121,31 @@ fn re_indexing_embeds_only_new_texts() {
 
     let added = "Seed banks in cold mountains keep the grain varieties that farmers abandoned a century ago.";
     std::fs::write(docs.join("new.txt"), added).unwrap();
-    let grown = update(&path, &[docs], &never).0.unwrap();
+    let grown = update(&path, std::slice::from_ref(&docs), &never).0.unwrap();
     assert_eq!((grown.stats.embedded, grown.stats.reused), (1, first.index.len()));
     assert_eq!(grown.index.len(), first.index.len() + 1);
+    assert_eq!(grown.index.meta.split, SplitOptions::default());
+
+    // Other split settings are recorded, and named when the index is next written.
+    let looser = SplitOptions {
+        min_words: 3,
+        rules: vec![Rule::Promo, Rule::MinWords],
+        ..SplitOptions::default()
+    };
+    let (resplit, events) = update_split(&path, std::slice::from_ref(&docs), &looser, &never);
+    assert!(
+        matches!(&events.notices[..], [Notice::SplitChanged { old, new, .. }]
+            if *old == SplitOptions::default() && *new == looser.canonical()),
+        "{:?}",
+        events.notices
+    );
+    assert_eq!(
+        resplit.unwrap().index.meta.split.describe(),
+        "paragraph min-words=3 rules=min-words,promo"
+    );
+    assert_eq!(saved::open(&path).unwrap().meta.split, looser.canonical());
+    let (_, events) = update_split(&path, &[docs], &looser, &never);
+    assert!(events.notices.is_empty(), "{:?}", events.notices);
 }
 
 /// Sets the stop flag at the first progress of embedding, as a Ctrl-C during the first step would.

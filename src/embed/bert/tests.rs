@@ -9,7 +9,7 @@ use super::BertEncoder;
 use crate::embed::cpu_bert::tests::{config, sequences, weights};
 use crate::embed::tokenize::TokenIds;
 use crate::embed::Pooling;
-use crate::vectors::{dot, normalize_in_place};
+use crate::linalg::{dot, normalize_in_place};
 
 /// Mean-pooled, normalised rows of token vectors `hidden` (any dtype) under `mask`.
 fn mean_pooled(hidden: &Tensor, mask: &Tensor) -> Vec<Vec<f32>> {

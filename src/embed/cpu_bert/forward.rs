@@ -6,7 +6,7 @@ use super::weights::Linear;
 use super::CpuBert;
 use crate::embed::tokenize::TokenIds;
 use crate::embed::Pooling;
-use crate::vectors::row_products;
+use crate::linalg::row_products;
 
 /// Buffers reused across the chunks one worker runs; they grow to the largest chunk and stay.
 #[derive(Default)]

@@ -3,17 +3,19 @@
 //! search reads a quarter of the bytes; its scores are estimates, which is why searches re-score what they return
 //! with the exact vectors.
 
-use super::graph::Words;
+use super::graph::MappedOrOwned;
 use super::search::{prefetch, NodeVectors, Scorer};
-use crate::vectors::{int8_codes, int8_scale};
+use crate::linalg::{int8_codes, int8_scale};
 
-/// How the graph's walks read the nodes' vectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How the graph's walks read the nodes' vectors. Each value's first line is its `--ann-vectors` help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Storage {
-    /// The index's own f32 vectors, in place (no copy).
+    /// Walk the index's own f32 vectors in place (no copy).
     #[default]
     F32,
-    /// An int8 copy kept with the graph ([`Int8Vectors`]).
+    /// Keep a one-byte-per-value copy in FILE.ann and walk it; results are re-scored with the f32 vectors.
+    ///
+    /// The copy is an [`Int8Vectors`].
     Int8,
 }
 
@@ -33,9 +35,9 @@ pub struct Int8Vectors {
     /// The dimension.
     pub dim: usize,
     /// `nodes × dim` codes, row-major.
-    pub codes: Words<i8>,
+    pub codes: MappedOrOwned<i8>,
     /// One scale per node.
-    pub scales: Words<f32>,
+    pub scales: MappedOrOwned<f32>,
 }
 
 impl Int8Vectors {
@@ -52,8 +54,8 @@ impl Int8Vectors {
         }
         Int8Vectors {
             dim,
-            codes: Words::Owned(codes),
-            scales: Words::Owned(scales),
+            codes: MappedOrOwned::Owned(codes),
+            scales: MappedOrOwned::Owned(scales),
         }
     }
 
@@ -151,7 +153,8 @@ impl Scorer for Int8Scorer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vectors::{dot, fast_dot, Embeddings};
+    use crate::linalg::{dot, fast_dot};
+    use crate::vectors::Embeddings;
 
     #[test]
     fn int8_scores_are_close_to_the_cosines() {

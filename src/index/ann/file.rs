@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::compact::{Int8Vectors, Storage};
-use super::graph::{Graph, Words, MAX_LEVEL, NONE};
+use super::graph::{Graph, MappedOrOwned, MAX_LEVEL, NONE};
 use super::{AnnOptions, Hnsw};
 use crate::index::store::{padding, write_atomically, CrcWriter};
 use crate::index::IndexError;
@@ -35,7 +35,7 @@ pub fn ann_path(index: &Path) -> PathBuf {
 fn damaged(path: &Path, message: impl Into<String>) -> IndexError {
     IndexError::Format {
         path: path.to_path_buf(),
-        message: format!("{}; rebuild it with `insights index ... --ann on`", message.into()),
+        message: message.into(),
     }
 }
 
@@ -140,8 +140,13 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
-fn section<T: bytemuck::Pod>(map: &Arc<memmap2::Mmap>, offset: usize, len: usize, from_le: fn(T) -> T) -> Words<T> {
-    Words::mapped(map, offset, len, from_le).expect("sections lie inside the file: checked against its length")
+fn section<T: bytemuck::Pod>(
+    map: &Arc<memmap2::Mmap>,
+    offset: usize,
+    len: usize,
+    from_le: fn(T) -> T,
+) -> MappedOrOwned<T> {
+    MappedOrOwned::mapped(map, offset, len, from_le).expect("sections lie inside the file: checked against its length")
 }
 
 /// Maps and checks the approximate index at `path`.

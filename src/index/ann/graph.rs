@@ -2,7 +2,7 @@
 //! lists (up to `m` ids each), in flat arrays of fixed-size slots that can be written out and mapped back as they
 //! are.
 
-pub use crate::mapped::Words;
+pub use crate::mapped::MappedOrOwned;
 
 /// No node: the entry point of an empty graph.
 pub const NONE: u32 = u32::MAX;
@@ -18,14 +18,14 @@ pub struct Graph {
     /// Slots per node at level 0.
     pub m0: usize,
     /// Each node's level (0 for most).
-    pub levels: Words<u8>,
+    pub levels: MappedOrOwned<u8>,
     /// `n × (m0 + 1)` words: for each node, the count of its level-0 neighbours, then the slots.
-    pub layer0: Words<u32>,
+    pub layer0: MappedOrOwned<u32>,
     /// For each node, where its level-1 list starts in `upper` ([`NONE`] at level 0); level `l` follows at
     /// `(l - 1) × (m + 1)` words further.
-    pub upper_start: Words<u32>,
+    pub upper_start: MappedOrOwned<u32>,
     /// Upper-level lists, `m + 1` words each (count, then slots).
-    pub upper: Words<u32>,
+    pub upper: MappedOrOwned<u32>,
     /// Where every search starts: a node of the highest level, or [`NONE`] when no node is linked yet.
     pub entry: u32,
 }
@@ -36,10 +36,10 @@ impl Graph {
         let mut graph = Graph {
             m,
             m0: 2 * m,
-            levels: Words::Owned(Vec::new()),
-            layer0: Words::Owned(Vec::new()),
-            upper_start: Words::Owned(Vec::new()),
-            upper: Words::Owned(Vec::new()),
+            levels: MappedOrOwned::Owned(Vec::new()),
+            layer0: MappedOrOwned::Owned(Vec::new()),
+            upper_start: MappedOrOwned::Owned(Vec::new()),
+            upper: MappedOrOwned::Owned(Vec::new()),
             entry: NONE,
         };
         graph.extend(&levels);

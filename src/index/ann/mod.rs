@@ -19,7 +19,7 @@ pub mod update;
 mod tests;
 
 use compact::{Int8Scorer, Int8Vectors, Storage};
-use graph::{Graph, Words};
+use graph::{Graph, MappedOrOwned};
 pub use search::{NodeVectors, Scored, Scorer};
 
 /// Settings of the graph.
@@ -96,7 +96,7 @@ pub struct Hnsw {
     /// The graph.
     pub graph: Graph,
     /// The key of each node (for an index: the first 8 bytes of the text hash).
-    pub keys: Words<u64>,
+    pub keys: MappedOrOwned<u64>,
     /// The dimension of the vectors it was built on.
     pub dim: usize,
     /// The settings it was built with (`ef_search` is a default for searches, not part of the graph).
@@ -123,7 +123,7 @@ impl Hnsw {
         build::link(&mut graph, vectors, &nodes, options.ef_construction, 0, progress);
         Hnsw {
             graph,
-            keys: Words::Owned(keys),
+            keys: MappedOrOwned::Owned(keys),
             dim: vectors.dim,
             options,
             int8: None,
@@ -207,7 +207,7 @@ impl Hnsw {
         };
         let hnsw = Hnsw {
             graph,
-            keys: Words::Owned(keys),
+            keys: MappedOrOwned::Owned(keys),
             dim: vectors.dim,
             options: self.options,
             int8: None,

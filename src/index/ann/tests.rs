@@ -3,7 +3,8 @@
 use super::*;
 use crate::index::synthetic::{generate, queries, SyntheticSpec};
 use crate::index::top_k;
-use crate::vectors::{fast_dot, Embeddings};
+use crate::linalg::fast_dot;
+use crate::vectors::Embeddings;
 
 fn nodes(e: &Embeddings) -> NodeVectors<'_> {
     NodeVectors {
@@ -116,7 +117,7 @@ fn the_file_round_trips_and_damage_is_refused() {
     file::save(&hnsw, &path).unwrap();
     let back = file::load(&path).unwrap();
     assert!(
-        matches!(back.graph.layer0, graph::Words::Mapped { .. }),
+        matches!(back.graph.layer0, graph::MappedOrOwned::Mapped { .. }),
         "the level-0 lists are mapped, not copied"
     );
     assert_eq!(&*back.keys, &*hnsw.keys);
@@ -171,7 +172,7 @@ fn an_int8_copy_is_walked_saved_and_kept_through_updates() {
     let walked = int8_graph.search(&nodes(&e), q, 32);
     assert!(walked
         .iter()
-        .any(|s| s.score != crate::vectors::dot(q, e.row(s.node as usize))));
+        .any(|s| s.score != crate::linalg::dot(q, e.row(s.node as usize))));
     let r = recall(&int8_graph, &e, &qs, 10, 64);
     assert!(r >= 0.95, "recall@10 walking int8 {r}");
 
@@ -179,7 +180,10 @@ fn an_int8_copy_is_walked_saved_and_kept_through_updates() {
     let path = dir.path().join("x.idx.ann");
     file::save(&int8_graph, &path).unwrap();
     let back = file::load(&path).unwrap();
-    assert!(matches!(back.int8.as_ref().unwrap().codes, graph::Words::Mapped { .. }));
+    assert!(matches!(
+        back.int8.as_ref().unwrap().codes,
+        graph::MappedOrOwned::Mapped { .. }
+    ));
     assert_eq!(back.search(&nodes(&e), q, 32), walked);
     // A file without the copy is the same as before it existed.
     file::save(&f32_graph, &path).unwrap();

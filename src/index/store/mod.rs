@@ -36,18 +36,18 @@ use records::{date_section, read_dates, read_insights, read_sentence_table, sent
 use version::{Generation, NEWEST_VERSION};
 pub use version::{F16_FORMAT_VERSION, FORMAT_VERSION, INT8_FORMAT_VERSION, MAGIC};
 
-use super::{get_f32s, parse_hex_hash, put_f32s, Index, Sentences};
+use super::{get_f32s, put_f32s, Index, Sentences, TextHash};
 use super::{IndexError, IndexMeta};
-use crate::embed::acquire::model_files::hex;
 use crate::embed::{Precision, VectorKind};
-use crate::mapped::{map_file, Words};
+use crate::insight::SplitOptions;
+use crate::mapped::{map_file, MappedOrOwned};
 use crate::vectors::Embeddings;
 
 pub(crate) const ALIGN: usize = 64;
 const PREFIX: usize = 12 + 4 + 8;
 const TRAILER: usize = 4;
 /// Bytes of one stored text hash.
-const HASH_BYTES: usize = 16;
+const HASH_BYTES: usize = TextHash::BYTES;
 /// Bytes of one insight's stored date.
 const DATE_BYTES: usize = 8;
 /// The stored day of an undated insight.
@@ -75,22 +75,23 @@ impl From<&IndexMeta> for MetaRecord {
             weights_sha256: kind.weights_sha256.clone(),
             dim: kind.dim,
             precision: kind.precision,
-            split: meta.split.clone(),
+            split: meta.split.describe(),
         }
     }
 }
 
-impl From<MetaRecord> for IndexMeta {
-    fn from(record: MetaRecord) -> Self {
-        IndexMeta {
+impl MetaRecord {
+    /// What made the index, or `None` when the recorded split settings are not ones this build knows.
+    fn meta(self) -> Option<IndexMeta> {
+        Some(IndexMeta {
+            split: SplitOptions::parse(&self.split)?,
             kind: VectorKind {
-                model_id: record.model_id,
-                weights_sha256: record.weights_sha256,
-                dim: record.dim,
-                precision: record.precision,
+                model_id: self.model_id,
+                weights_sha256: self.weights_sha256,
+                dim: self.dim,
+                precision: self.precision,
             },
-            split: record.split,
-        }
+        })
     }
 }
 
@@ -124,8 +125,7 @@ pub fn save(index: &Index, path: &Path) -> Result<(), IndexError> {
     }
     let mut hashes = Vec::with_capacity(index.len() * HASH_BYTES);
     for h in &index.hashes {
-        let raw = parse_hex_hash(h).ok_or_else(|| format_err(path, format!("invalid text hash {h:?}")))?;
-        hashes.extend_from_slice(&raw);
+        hashes.extend_from_slice(h.as_bytes());
     }
     if index.hashes.len() != index.len()
         || index.vectors.len() != index.len()
@@ -310,18 +310,18 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
     let section = |start: usize, rows: usize| -> Result<Embeddings, IndexError> {
         let floats = rows * dim;
         let data = match map {
-            Some(map) => Words::mapped(map, start, floats, |x: f32| f32::from_bits(u32::from_le(x.to_bits()))),
+            Some(map) => MappedOrOwned::mapped(map, start, floats, |x: f32| f32::from_bits(u32::from_le(x.to_bits()))),
             None => None,
         }
         .unwrap_or_else(|| {
             let mut data = vec![0f32; floats];
             get_f32s(&bytes[start..start + floats * 4], &mut data);
-            Words::Owned(data)
+            MappedOrOwned::Owned(data)
         });
         if data.iter().any(|x| !x.is_finite()) {
             return Err(format_err(path, "the index holds vectors that are not finite numbers"));
         }
-        Ok(Embeddings::from_words(dim, data))
+        Ok(Embeddings::from_values(dim, data))
     };
     let vectors = section(vectors_start, count)?;
     let sentences = match header.sentences {
@@ -333,11 +333,18 @@ fn decode(path: &Path, bytes: &[u8], map: Option<&Arc<memmap2::Mmap>>) -> Result
             Some(layout.with_vectors(section(sentences_start, rows)?))
         }
     };
+    let recorded = header.meta.split.clone();
+    let meta = header.meta.meta().ok_or_else(|| {
+        format_err(
+            path,
+            format!("split settings {recorded:?} that this build does not know; rebuild it with `insights index`"),
+        )
+    })?;
     Ok(Index {
-        meta: header.meta.into(),
+        meta,
         hashes: bytes[insights_end..hashes_end]
             .chunks_exact(HASH_BYTES)
-            .map(hex)
+            .filter_map(TextHash::from_slice)
             .collect(),
         insights,
         vectors,

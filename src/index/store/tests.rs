@@ -3,7 +3,7 @@
 use std::fs;
 
 use super::*;
-use crate::index::text_hash;
+use crate::index::TextHash;
 use crate::insight::dates::{DateSource, Day, DocumentDate};
 use crate::insight::{Insight, TextPosition};
 
@@ -30,9 +30,9 @@ fn sample() -> Index {
                 dim: 3,
                 precision: crate::embed::Precision::F32,
             },
-            split: "paragraph".into(),
+            split: crate::insight::SplitOptions::default(),
         },
-        hashes: insights.iter().map(|i| text_hash(&i.text)).collect(),
+        hashes: insights.iter().map(|i| TextHash::of(&i.text)).collect(),
         insights,
         vectors,
         sentences: None,

@@ -46,6 +46,11 @@ impl Unit<'_> {
     }
 }
 
+/// Collapses every run of whitespace to one space and trims the ends (an insight's text as kept).
+pub(super) fn clean(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether a text ends a sentence: its last character, after closing brackets and Markdown emphasis, is `.`, `!`,
 /// `?`, `…` (or a CJK full stop, exclamation or question mark), or a closing quote.
 pub(super) fn ends_sentence(text: &str) -> bool {

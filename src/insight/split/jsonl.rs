@@ -11,7 +11,7 @@ use crate::document::{Document, ReadError};
 use crate::insight::dates::Day;
 use crate::insight::Insight;
 
-use super::clean;
+use super::blocks::clean;
 
 /// Appends one insight for each record of a JSONL document, or fails naming the first bad line.
 pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), ReadError> {

@@ -15,8 +15,20 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::Page;
-use crate::index::Index;
+use crate::index::{Hit, Index};
+use crate::report::Report;
+
+/// What the page shows, beside the report itself.
+pub struct Page<'a> {
+    /// The title: what the report is of.
+    pub title: &'a str,
+    /// The report's parts.
+    pub report: &'a Report<'a>,
+    /// Each insight's place on the map.
+    pub positions: &'a [[f32; 2]],
+    /// Each insight's nearest insights in other documents, best first (listed when it is clicked).
+    pub neighbours: &'a [Vec<Hit>],
+}
 
 /// Neighbours kept per insight: the page lists them when the insight is clicked.
 const NEIGHBOURS_SHOWN: usize = 5;

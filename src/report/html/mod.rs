@@ -10,23 +10,12 @@
 
 mod data;
 
-use super::Report;
-use crate::index::{Hit, Index};
+pub use data::Page;
+
+use crate::index::Index;
 
 const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
-
-/// What the page shows, beside the report itself.
-pub struct Page<'a> {
-    /// The title: what the report is of.
-    pub title: &'a str,
-    /// The report's parts.
-    pub report: &'a Report<'a>,
-    /// Each insight's place on the map.
-    pub positions: &'a [[f32; 2]],
-    /// Each insight's nearest insights in other documents, best first (listed when it is clicked).
-    pub neighbours: &'a [Vec<Hit>],
-}
 
 /// The whole page.
 pub fn page(index: &Index, page: &Page) -> String {

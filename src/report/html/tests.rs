@@ -4,6 +4,8 @@ use super::*;
 use crate::analysis::duplicates::{DuplicateGroup, DuplicateKind};
 use crate::analysis::neighbours::tests::index_of;
 use crate::analysis::topics::Topic;
+use crate::index::Hit;
+use crate::report::Report;
 
 #[test]
 fn the_page_holds_every_insight_once_escapes_its_text_and_is_repeatable() {

@@ -164,7 +164,7 @@ pub fn report<'a>(index: &'a Index, r: &'a Report<'a>) -> impl Serialize + 'a {
         documents: usize,
         insights: usize,
         model: &'a str,
-        split: &'a str,
+        split: String,
     }
     #[derive(Serialize)]
     struct ReportJson<'a, T, L, D, O> {
@@ -179,7 +179,7 @@ pub fn report<'a>(index: &'a Index, r: &'a Report<'a>) -> impl Serialize + 'a {
             documents: index.documents().len(),
             insights: index.len(),
             model: &index.meta.kind.model_id,
-            split: &index.meta.split,
+            split: index.meta.split.describe(),
         },
         topics: topics(index, r.topics, r.unclustered, r.k_choice),
         links: links(index, r.links),

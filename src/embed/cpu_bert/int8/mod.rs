@@ -3,9 +3,11 @@
 //! code, and the result dequantized to f32 for the rest of the forward (attention, GELU and LayerNorm stay f32).
 
 pub mod kernel;
+pub mod level;
 pub mod quantize;
 #[cfg(test)]
 mod tests;
 
-pub use kernel::{accumulators, products, Int8Kernel};
+pub use kernel::{accumulators, products};
+pub use level::Int8Kernel;
 pub use quantize::{QuantizedMatrix, QuantizedRows};

@@ -83,8 +83,8 @@ pub struct QuantizedRows {
     pub zero: Vec<i32>,
 }
 
-use super::kernel::{Int8Kernel, Level};
-use crate::vectors::{int8_codes, int8_scale};
+use super::level::{Int8Kernel, Level};
+use crate::linalg::{int8_codes, int8_scale};
 
 /// Lanes of the min/max reduction (one AVX-512 register).
 const LANES: usize = 16;

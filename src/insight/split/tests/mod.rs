@@ -54,3 +54,45 @@ fn mode(mode: SplitMode) -> SplitOptions {
         ..SplitOptions::default()
     }
 }
+
+#[test]
+fn settings_are_recorded_and_read_back_in_canonical_form() {
+    let default = SplitOptions::default();
+    assert_eq!(
+        default.describe(),
+        "paragraph min-words=5 rules=min-words,title,salutation,sign-off,promo"
+    );
+    let shuffled = SplitOptions {
+        mode: SplitMode::Sentence,
+        min_words: 3,
+        rules: vec![Rule::Promo, Rule::Title, Rule::Promo],
+        keep_all: false,
+    };
+    assert_eq!(shuffled.describe(), "sentence min-words=3 rules=title,promo");
+    assert_eq!(SplitOptions::parse(&shuffled.describe()), Some(shuffled.canonical()));
+    let none = SplitOptions {
+        mode: SplitMode::Line,
+        rules: Vec::new(),
+        ..SplitOptions::default()
+    };
+    assert_eq!(SplitOptions::parse(&none.describe()), Some(none));
+    // Keep-all overrides the rules and the threshold, so settings differing only in those are the same.
+    let keep = |min_words| SplitOptions {
+        min_words,
+        keep_all: true,
+        ..SplitOptions::default()
+    };
+    assert_eq!(keep(2).canonical(), keep(9).canonical());
+    assert_eq!(SplitOptions::parse("paragraph keep-all"), Some(keep(5)));
+    for bad in [
+        "",
+        "paragraph",
+        "words min-words=5 rules=",
+        "line min-words=x rules=",
+        "line min-words=2 rules=nope",
+        "line min-words=2 rules=promo,title",
+        "line keep-all extra",
+    ] {
+        assert_eq!(SplitOptions::parse(bad), None, "{bad:?}");
+    }
+}
