@@ -26,7 +26,7 @@ use insights::analysis::topics::{topics, Topic};
 use insights::corpus::approximate::for_search;
 use insights::corpus::{AnnPolicy, Searches, Silent};
 use insights::index::synthetic::{generate, SyntheticSpec};
-use insights::index::{Index, IndexMeta, Nearest};
+use insights::index::{Index, Nearest};
 use insights::report::{html, Report};
 use insights::Insight;
 
@@ -64,22 +64,7 @@ fn synthetic_index(n: usize) -> (Index, Vec<usize>) {
             Insight::new(format!("doc{:02}.txt", i % 50), i + 1, i + 1, words.join(" "))
         })
         .collect();
-    let index = Index {
-        meta: IndexMeta {
-            kind: insights::embed::VectorKind {
-                model_id: "synthetic".into(),
-                weights_sha256: "0".repeat(64),
-                dim: vectors.dim(),
-                precision: insights::embed::Precision::F32,
-            },
-            split: insights::insight::SplitOptions::default(),
-        },
-        hashes: (0..n).map(|i| insights::index::TextHash::of(&i.to_string())).collect(),
-        insights,
-        vectors,
-        sentences: None,
-        dates: Default::default(),
-    };
+    let index = insights::index::synthetic::index_of(insights, vectors);
     (index, labels)
 }
 

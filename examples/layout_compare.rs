@@ -136,27 +136,8 @@ fn umap_rs_rows(
 
 /// An index over synthetic vectors (texts and documents are not used by the layout).
 fn synthetic_index(vectors: Embeddings) -> insights::index::Index {
-    let n = vectors.len();
-    let insights: Vec<insights::Insight> = (0..n)
+    let insights = (0..vectors.len())
         .map(|i| insights::Insight::new(format!("d{}", i % 50), i + 1, i + 1, format!("text {i}")))
         .collect();
-    insights::index::Index {
-        meta: insights::index::IndexMeta {
-            kind: insights::embed::VectorKind {
-                model_id: "synthetic".into(),
-                weights_sha256: "synthetic".into(),
-                dim: vectors.dim(),
-                precision: insights::embed::Precision::F32,
-            },
-            split: insights::insight::SplitOptions::default(),
-        },
-        hashes: insights
-            .iter()
-            .map(|i| insights::index::TextHash::of(&i.text))
-            .collect(),
-        insights,
-        vectors,
-        sentences: None,
-        dates: Default::default(),
-    }
+    insights::index::synthetic::index_of(insights, vectors)
 }

@@ -14,6 +14,9 @@
 
 use rayon::prelude::*;
 
+use super::{Index, IndexMeta, TextHash};
+use crate::embed::{Precision, VectorKind};
+use crate::insight::{Insight, SplitOptions};
 use crate::linalg::normalize_in_place;
 use crate::rng::Rng;
 use crate::vectors::Embeddings;
@@ -119,6 +122,28 @@ pub fn generate(spec: &SyntheticSpec) -> (Embeddings, Vec<usize>) {
 /// `count` query vectors from the same topics as [`generate`]'s vectors, but none of them (another random stream).
 pub fn queries(spec: &SyntheticSpec, count: usize) -> Embeddings {
     generate_stream(spec, 1, count).0
+}
+
+/// An index of `insights` with `vectors` (row `i` for insight `i`), made by a model called `synthetic` at f32: for
+/// the tests and benchmarks of what comes after embedding. Each insight's text hash is its text's.
+pub fn index_of(insights: Vec<Insight>, vectors: Embeddings) -> Index {
+    assert_eq!(insights.len(), vectors.len(), "one vector per insight");
+    Index {
+        meta: IndexMeta {
+            kind: VectorKind {
+                model_id: "synthetic".into(),
+                weights_sha256: "0".repeat(64),
+                dim: vectors.dim(),
+                precision: Precision::F32,
+            },
+            split: SplitOptions::default(),
+        },
+        hashes: insights.iter().map(|i| TextHash::of(&i.text)).collect(),
+        insights,
+        vectors,
+        sentences: None,
+        dates: Default::default(),
+    }
 }
 
 #[cfg(test)]

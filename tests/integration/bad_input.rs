@@ -230,28 +230,7 @@ fn synthetic_index(path: &Path, n: usize, dim: usize) {
     let insights: Vec<insights::Insight> = (0..n)
         .map(|i| insights::Insight::new(format!("doc{}", i % 2), i + 1, i + 1, format!("text number {i}")))
         .collect();
-    let index = insights::index::Index {
-        meta: insights::index::IndexMeta {
-            kind: insights::embed::VectorKind {
-                model_id: "synthetic".into(),
-                weights_sha256: "00".repeat(32),
-                dim,
-                precision: insights::embed::Precision::F32,
-            },
-            split: insights::insight::SplitOptions {
-                mode: insights::insight::SplitMode::Line,
-                ..Default::default()
-            },
-        },
-        hashes: insights
-            .iter()
-            .map(|i| insights::index::TextHash::of(&i.text))
-            .collect(),
-        insights,
-        vectors,
-        sentences: None,
-        dates: Default::default(),
-    };
+    let index = insights::index::synthetic::index_of(insights, vectors);
     insights::index::store::save(&index, path).unwrap();
 }
 
