@@ -14,7 +14,7 @@ use super::events::{Events, Notice, Work};
 /// From this many distinct texts, [`AnnPolicy::Auto`] builds and uses the approximate index where searches are many.
 pub const AUTO_MIN_TEXTS: usize = 20_000;
 
-/// When to search through an approximate index. Each value's first line is its `--ann` help.
+/// When to search through an approximate index. Each value's first paragraph is its `--ann` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum AnnPolicy {
     /// Approximate search from 20,000 distinct texts, or wherever an up-to-date FILE.ann exists; exact below.

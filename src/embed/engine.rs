@@ -1,6 +1,6 @@
 //! Which implementation of the encoder runs the model: the one asked for, and the one running.
 
-/// Which implementation of the encoder runs the model. Each value's first line is its `--engine` help.
+/// Which implementation of the encoder runs the model. Each value's first paragraph is its `--engine` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Engine {
     /// The fast CPU forward where it can run, else candle.

@@ -163,7 +163,7 @@ pub struct DocumentDate {
     pub source: DateSource,
 }
 
-/// Which dates to use. Default: [`DateFrom::Auto`]. Each value's first line is its `--date-from` help.
+/// Which dates to use. Default: [`DateFrom::Auto`]. Each value's first paragraph is its `--date-from` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DateFrom {
     /// Front matter or JSONL field, else file name, else modification time.

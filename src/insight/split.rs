@@ -32,7 +32,7 @@ pub use boilerplate::{
 use crate::document::{DocFormat, Document, ReadError};
 use crate::insight::Insight;
 
-/// How a document's text is cut into insights. Each value's first line is its `--split` help.
+/// How a document's text is cut into insights. Each value's first paragraph is its `--split` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SplitMode {
     /// Blank-line-separated paragraphs (one per line where lines are whole paragraphs); Markdown bullets apart.

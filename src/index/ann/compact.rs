@@ -7,7 +7,7 @@ use super::graph::MappedOrOwned;
 use super::search::{prefetch, NodeVectors, Scorer};
 use crate::linalg::{int8_codes, int8_scale};
 
-/// How the graph's walks read the nodes' vectors. Each value's first line is its `--ann-vectors` help.
+/// How the graph's walks read the nodes' vectors. Each value's first paragraph is its `--ann-vectors` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Storage {
     /// Walk the index's own f32 vectors in place (no copy).
