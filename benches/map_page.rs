@@ -24,9 +24,9 @@ use insights::analysis::layout::{layout, neighbour_keeping, principal_plane, Lay
 use insights::analysis::neighbours::nearest_neighbours;
 use insights::analysis::topics::{topics, Topic};
 use insights::corpus::approximate::for_search;
-use insights::corpus::{AnnPolicy, Searches, Silent};
+use insights::corpus::{AnnPolicy, Corpus, Searches, Silent};
 use insights::index::synthetic::{generate, SyntheticSpec};
-use insights::index::{Index, Nearest};
+use insights::index::Index;
 use insights::report::{html, Report};
 use insights::Insight;
 
@@ -101,19 +101,12 @@ fn main() {
         AnnPolicy::Auto
     };
     let approximate = for_search(&index, None, policy, Searches::All, &mut Silent);
-    let nearest = match &approximate {
-        Some((hnsw, texts)) => Nearest::Approximate {
-            vectors: &index.vectors,
-            hnsw,
-            texts,
-            ef: hnsw.options.ef_for(hnsw.len()),
-        },
-        None => Nearest::Exact(&index.vectors),
-    };
+    let corpus = Corpus { index, approximate };
+    let (index, approximate, nearest) = (&corpus.index, &corpus.approximate, corpus.nearest());
     if approximate.is_some() {
         println!("approximate index built: {:.1} s", started.elapsed().as_secs_f64());
     }
-    let graph = nearest_neighbours(&index, &nearest, LAYOUT_NEIGHBOURS);
+    let graph = nearest_neighbours(index, &nearest, LAYOUT_NEIGHBOURS);
     let how = if approximate.is_some() { "approximate" } else { "exact" };
     println!(
         "neighbour graph ({how}, k = {LAYOUT_NEIGHBOURS}): {:.1} s in all",
@@ -135,7 +128,7 @@ fn main() {
         None => {
             let started = Instant::now();
             let clustering = cluster(&index.vectors, &ClusterOptions::default());
-            let (topics, _) = topics(&index, &clustering, 6);
+            let (topics, _) = topics(index, &clustering, 6);
             println!("topics and sub-topics: {:.1} s", started.elapsed().as_secs_f64());
             topics
         }
@@ -183,7 +176,7 @@ fn main() {
         neighbours: &neighbours,
     };
     let started = Instant::now();
-    let text = html::page(&index, &page);
+    let text = html::page(index, &page);
     println!(
         "page: {:.1} MB, written in {:.2} s",
         text.len() as f64 / 1e6,

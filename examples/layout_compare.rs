@@ -17,8 +17,7 @@ use anyhow::{Context, Result};
 use insights::analysis::layout::{layout, neighbour_keeping, principal_plane, LayoutOptions, LAYOUT_NEIGHBOURS};
 use insights::analysis::neighbours::nearest_neighbours;
 use insights::corpus::approximate::{for_search, AnnPolicy, Searches};
-use insights::corpus::Silent;
-use insights::index::Nearest;
+use insights::corpus::{Corpus, Silent};
 use insights::Embeddings;
 
 fn main() -> Result<()> {
@@ -40,17 +39,10 @@ fn main() -> Result<()> {
     };
     let n = index.len();
     let approximate = for_search(&index, None, AnnPolicy::Auto, Searches::All, &mut Silent);
-    let nearest = match &approximate {
-        Some((hnsw, texts)) => Nearest::Approximate {
-            vectors: &index.vectors,
-            hnsw,
-            texts,
-            ef: hnsw.options.ef_for(hnsw.len()),
-        },
-        None => Nearest::Exact(&index.vectors),
-    };
+    let corpus = Corpus { index, approximate };
+    let (index, nearest) = (&corpus.index, corpus.nearest());
     let started = Instant::now();
-    let graph = nearest_neighbours(&index, &nearest, LAYOUT_NEIGHBOURS);
+    let graph = nearest_neighbours(index, &nearest, LAYOUT_NEIGHBOURS);
     println!(
         "{n} insights; the 15-nearest graph in {:.1} s",
         started.elapsed().as_secs_f64()

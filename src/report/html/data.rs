@@ -47,26 +47,19 @@ struct PageData<'a> {
     originality: Vec<OriginalityData>,
 }
 
+/// A topic, or a sub-topic (which has neither `documents` nor `subtopics`).
 #[derive(Serialize)]
 struct TopicData<'a> {
     id: usize,
     keywords: &'a [String],
     size: usize,
     representative: usize,
-    documents: Vec<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    documents: Option<Vec<usize>>,
     x: f64,
     y: f64,
-    subtopics: Vec<SubtopicData<'a>>,
-}
-
-#[derive(Serialize)]
-struct SubtopicData<'a> {
-    id: usize,
-    keywords: &'a [String],
-    size: usize,
-    representative: usize,
-    x: f64,
-    y: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subtopics: Option<Vec<TopicData<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -147,13 +140,15 @@ pub fn page_data(index: &Index, page: &Page) -> String {
                     for &m in &s.members {
                         subtopic_of[m] = s.id as i64;
                     }
-                    SubtopicData {
+                    TopicData {
                         id: s.id,
                         keywords: &s.keywords,
                         size: s.members.len(),
                         representative: s.representative,
+                        documents: None,
                         x: centre(&s.members, 0),
                         y: centre(&s.members, 1),
+                        subtopics: None,
                     }
                 })
                 .collect();
@@ -162,14 +157,15 @@ pub fn page_data(index: &Index, page: &Page) -> String {
                 keywords: &t.keywords,
                 size: t.members.len(),
                 representative: t.representative,
-                documents: t
-                    .documents
-                    .iter()
-                    .filter_map(|d| number.get(d.as_str()).copied())
-                    .collect(),
+                documents: Some(
+                    t.documents
+                        .iter()
+                        .filter_map(|d| number.get(d.as_str()).copied())
+                        .collect(),
+                ),
                 x: centre(&t.members, 0),
                 y: centre(&t.members, 1),
-                subtopics,
+                subtopics: Some(subtopics),
             }
         })
         .collect();
