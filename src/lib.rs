@@ -26,6 +26,8 @@ pub mod cpu;
 pub mod document;
 pub mod embed;
 pub mod error;
+#[cfg(feature = "test-data")]
+pub mod fuzzing;
 pub mod index;
 pub mod insight;
 pub mod linalg;

@@ -78,13 +78,8 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             if found.is_empty() {
                 bail!("{}: no insights in this document", file.display());
             }
-            found
-                .into_iter()
-                .map(|i| {
-                    let text = i.text.clone();
-                    (Some(i), text)
-                })
-                .collect()
+            // The text is the insight's own (see `text_of`): a large file is not held twice.
+            found.into_iter().map(|i| (Some(i), String::new())).collect()
         }
         None => {
             let statement = args.statement.clone().unwrap_or_default();
@@ -106,7 +101,7 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
              `insights index` on it again to add them"
         );
     }
-    let texts: Vec<&str> = statements.iter().map(|(_, t)| t.as_str()).collect();
+    let texts: Vec<&str> = statements.iter().map(text_of).collect();
     let queries = embedder.embed(&texts)?;
     let nearest = corpus.nearest();
     let opts = VerdictOptions {
@@ -123,7 +118,7 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             let items: Vec<_> = statements
                 .iter()
                 .zip(&results)
-                .map(|((insight, text), r)| report_json::similar(index, text, insight.as_ref(), r, &opts))
+                .map(|(statement, r)| report_json::similar(index, text_of(statement), statement.0.as_ref(), r, &opts))
                 .collect();
             match &args.file {
                 Some(f) => report_json::SimilarOutput::File {
@@ -134,16 +129,21 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
             }
         },
         |out, style| {
-            for (n, ((insight, text), r)) in statements.iter().zip(&results).enumerate() {
+            for (n, (statement, r)) in statements.iter().zip(&results).enumerate() {
                 if n > 0 {
                     writeln!(out)?;
                 }
-                if let Some(i) = insight {
+                if let Some(i) = &statement.0 {
                     writeln!(out, "{}", style.dim(&i.location()))?;
                 }
-                text::similar(out, style, index, text, r)?;
+                text::similar(out, style, index, text_of(statement), r)?;
             }
             Ok(())
         },
     )
+}
+
+/// A statement's text: the insight's, for one read from `--file`, else the statement as typed.
+fn text_of(statement: &(Option<insights::Insight>, String)) -> &str {
+    statement.0.as_ref().map_or(statement.1.as_str(), |i| i.text.as_str())
 }

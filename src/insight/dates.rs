@@ -68,10 +68,13 @@ impl Day {
         self.0
     }
 
-    /// The day `days` after 1970-01-01, or `None` outside the years 1000 to 9999.
+    /// The day `days` after 1970-01-01, or `None` outside the years 1000 to 9999 (a number read from a damaged file
+    /// may be anything: it is compared, never computed with, before it is known to be in range).
     pub fn from_days_since_epoch(days: i32) -> Option<Day> {
-        let day = Day(days);
-        (days > -719_468 && (1000..=9999).contains(&day.ymd().0)).then_some(day)
+        /// 1000-01-01 and 9999-12-31, in days since 1970-01-01.
+        const FIRST: i32 = -354_285;
+        const LAST: i32 = 2_932_896;
+        (FIRST..=LAST).contains(&days).then_some(Day(days))
     }
 
     /// The year, month and day.

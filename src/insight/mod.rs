@@ -6,7 +6,9 @@
 pub mod dates;
 pub mod split;
 
-pub use split::{sentence_spans, split_documents, Locator, Rule, SplitMode, SplitOptions, TextPosition};
+pub use split::{
+    sentence_spans, split_documents, Locator, Rule, SplitMode, SplitOptions, TextPosition, MAX_INSIGHT_BYTES,
+};
 
 /// One insight: a text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

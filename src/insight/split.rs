@@ -9,11 +9,14 @@
 //! 3. **Cutting** ([`SplitMode`]): each kept unit is one insight, or is cut into sentences or lines; then the min-words
 //!    rule judges each resulting insight.
 //!
+//! A piece longer than [`MAX_INSIGHT_BYTES`] (64 KiB) is cut into several insights of whole sentences (`bound`).
+//!
 //! Text is cleaned by collapsing whitespace runs to one space and trimming; other characters are kept as written.
 //! JSONL documents are one insight a record (see `jsonl`).
 
 mod blocks;
 mod boilerplate;
+mod bound;
 mod jsonl;
 mod locate;
 mod sentences;
@@ -28,6 +31,9 @@ pub use blocks::LONG_LINE_CHARS;
 pub use boilerplate::{
     Rule, PROMO_MAX_WORDS, SALUTATION_MAX_WORDS, SIGN_OFF_MAX_WORDS, SIGN_OFF_TAIL_UNITS, TITLE_MAX_WORDS,
 };
+pub use bound::MAX_INSIGHT_BYTES;
+
+use std::borrow::Cow;
 
 use crate::document::{DocFormat, Document, ReadError};
 use crate::insight::Insight;
@@ -99,7 +105,7 @@ pub fn split_documents(docs: &[Document], opts: &SplitOptions) -> Result<Vec<Ins
 /// Appends the insights of one text or Markdown document.
 fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec<Insight>) {
     let units = blocks::units(&doc.text, markdown);
-    let texts: Vec<(String, Vec<usize>)> = units.iter().map(blocks::Unit::joined).collect();
+    let texts: Vec<(Cow<'_, str>, Vec<usize>)> = units.iter().map(blocks::Unit::joined).collect();
     let shapes: Vec<(usize, bool)> = units
         .iter()
         .zip(&texts)
@@ -111,12 +117,13 @@ fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec
         if boilerplate::paragraph_rule(unit, text, index >= tail, &rules).is_some() {
             continue;
         }
-        let pieces: Vec<(usize, usize, &str)> = match opts.mode {
+        // Each piece with its lines, and where it starts in the unit's joined text (a line of its own: `None`).
+        let pieces: Vec<(usize, usize, &str, Option<usize>)> = match opts.mode {
             SplitMode::Paragraph => {
                 let (first, last) = unit.span();
-                vec![(first, last, text.as_str())]
+                vec![(first, last, text.as_ref(), Some(0))]
             }
-            SplitMode::Line => unit.lines.iter().map(|l| (l.number, l.number, l.text)).collect(),
+            SplitMode::Line => unit.lines.iter().map(|l| (l.number, l.number, l.text, None)).collect(),
             SplitMode::Sentence => sentences::sentence_spans(text)
                 .into_iter()
                 .map(|(start, end)| {
@@ -124,24 +131,34 @@ fn split_text(doc: &Document, markdown: bool, opts: &SplitOptions, out: &mut Vec
                         line_at(unit, starts, start),
                         line_at(unit, starts, end - 1),
                         &text[start..end],
+                        Some(start),
                     )
                 })
                 .collect(),
         };
-        for (line_start, line_end, piece) in pieces {
-            let text = blocks::clean(piece);
-            let too_short = opts.applies(Rule::MinWords) && boilerplate::word_count(&text) < opts.min_words;
-            if text.is_empty() || too_short {
-                continue;
+        for (line_start, line_end, piece, at) in pieces {
+            for range in bound::bounded_pieces(piece, MAX_INSIGHT_BYTES) {
+                let (line_start, line_end) = match at {
+                    Some(at) if range.len() < piece.len() => (
+                        line_at(unit, starts, at + range.start),
+                        line_at(unit, starts, at + range.end - 1),
+                    ),
+                    _ => (line_start, line_end),
+                };
+                let text = blocks::clean(&piece[range]);
+                let too_short = opts.applies(Rule::MinWords) && boilerplate::word_count(&text) < opts.min_words;
+                if text.is_empty() || too_short {
+                    continue;
+                }
+                out.push(Insight {
+                    doc: doc.name.clone(),
+                    line_start,
+                    line_end,
+                    text,
+                    source_id: None,
+                    file: None,
+                });
             }
-            out.push(Insight {
-                doc: doc.name.clone(),
-                line_start,
-                line_end,
-                text,
-                source_id: None,
-                file: None,
-            });
         }
     }
 }

@@ -341,3 +341,54 @@ fn running_out_of_memory_is_an_error_line_not_an_abort() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!index.exists());
 }
+
+/// Waits for `child` and gives its exit code and its own peak resident memory in bytes (`wait4`'s `ru_maxrss`,
+/// which counts that process alone, not the test's other children).
+fn wait_with_peak_memory(child: std::process::Child) -> (Option<i32>, u64) {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills; the child is ours and not yet waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, usage.ru_maxrss as u64 * 1024)
+}
+
+#[test]
+fn a_huge_one_line_file_indexes_in_memory_that_does_not_grow_with_it() {
+    // 30 MB on one line. Cut into insights of at most 64 KiB, it peaks near 210 MB (about 125 MB of that is the
+    // model and the runtime); held as one insight, it took 16 bytes a byte (615 MB), the sentence splitter alone a
+    // 16-byte record per character.
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("line.txt");
+    let line = "word ".repeat(6_000_000);
+    std::fs::write(&big, format!("{}\n", line.trim_end())).unwrap();
+    let index = tmp.path().join("line.idx");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_insights"))
+        .arg("index")
+        .arg(&big)
+        .arg("-i")
+        .arg(&index)
+        .arg("-q")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (code, peak) = wait_with_peak_memory(child);
+    assert_eq!(code, Some(0));
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(peak < 12 * size, "peak {peak} bytes for a {size}-byte line");
+    let read = insights::index::store::load(&index).unwrap();
+    let cap = insights::insight::MAX_INSIGHT_BYTES;
+    assert!(
+        (line.len() / cap..=line.len() / cap + 2).contains(&read.len()),
+        "{}",
+        read.len()
+    );
+    assert!(read
+        .insights
+        .iter()
+        .all(|i| i.text.len() <= cap && (i.line_start, i.line_end) == (1, 1)));
+    let words: usize = read.insights.iter().map(|i| i.text.split(' ').count()).sum();
+    assert_eq!(words, 6_000_000);
+}

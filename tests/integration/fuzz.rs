@@ -5,57 +5,24 @@
 use std::path::Path;
 
 use insights::document::read_inputs;
-use insights::embed::{Precision, VectorKind};
+use insights::embed::VectorKind;
+use insights::fuzzing::Target;
 use insights::index::ann::file as ann_file;
-use insights::index::ann::{AnnOptions, Hnsw};
 use insights::index::journal::Journal;
-use insights::index::{store, DistinctTexts, Index, IndexMeta};
+use insights::index::{store, DistinctTexts, Index};
 use insights::insight::{split_documents, SplitOptions};
 use insights::rng::Rng;
-use insights::vectors::Embeddings;
-use insights::Insight;
 
 /// Damaged variants per format.
 const VARIANTS: usize = 2000;
 
 fn kind() -> VectorKind {
-    VectorKind {
-        model_id: "fuzz".into(),
-        weights_sha256: "ab".repeat(32),
-        dim: 8,
-        precision: Precision::F32,
-    }
+    insights::fuzzing::sample_kind()
 }
 
-/// A small valid index with sentences, dates and places: the bookkeeping of a real one, vectors from a seeded
-/// stream.
+/// A small valid index with sentences (the fuzzers' sample).
 fn sample_index() -> Index {
-    let insights: Vec<Insight> = (0..40)
-        .map(|i| {
-            Insight::new(
-                format!("doc{}", i % 3),
-                i + 1,
-                i + 1,
-                format!("Claim {i} is made here. It rests on reason {}. And on a third.", i % 7),
-            )
-        })
-        .collect();
-    let meta = IndexMeta {
-        kind: kind(),
-        split: insights::insight::SplitOptions::default(),
-    };
-    let mut rng = Rng::new(3);
-    let (index, _) = Index::build(meta, insights, &[], |texts| -> Result<Embeddings, ()> {
-        let mut e = Embeddings::empty(8);
-        for _ in texts.iter() {
-            let v: Vec<f32> = (0..8).map(|_| rng.normal()).collect();
-            e.push(&v);
-        }
-        e.normalize();
-        Ok(e)
-    })
-    .unwrap();
-    index
+    insights::fuzzing::sample_index()
 }
 
 /// One damaged variant of `good`; with `repair_crc`, its last 4 bytes are set to the CRC-32 of the rest, as the
@@ -148,12 +115,7 @@ fn damaged_approximate_index_files_are_refused_or_read_never_panicking() {
     let path = tmp.path().join("f.idx.ann");
     let index = sample_index();
     let texts = DistinctTexts::of(&index);
-    let hnsw = Hnsw::build(
-        &texts.node_vectors(&index.vectors),
-        texts.keys.clone(),
-        AnnOptions::default(),
-        &|_| {},
-    );
+    let hnsw = insights::fuzzing::sample_ann(&index);
     ann_file::save(&hnsw, &path).unwrap();
     let nodes = texts.node_vectors(&index.vectors);
     each_variant(&path, 2, |p| {
@@ -209,5 +171,48 @@ fn damaged_documents_are_read_or_refused_and_split_never_panicking() {
                 }
             }
         }
+    }
+}
+
+/// Every saved input of the coverage-guided fuzzers (`scripts/fuzz.sh`): the seeds each target starts from, and
+/// each input that once broke a reader (`fuzz/regressions/TARGET/`), through the targets' own bodies.
+#[test]
+fn saved_fuzz_inputs_run_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut ran = 0;
+    for target in Target::ALL {
+        for folder in ["seeds", "regressions"] {
+            let Ok(entries) = std::fs::read_dir(root.join(folder).join(target.name())) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                let data = std::fs::read(&path).unwrap();
+                let outcome = std::panic::catch_unwind(|| target.run(&data));
+                assert!(
+                    outcome.is_ok(),
+                    "{}: the {} target panicked",
+                    path.display(),
+                    target.name()
+                );
+                ran += 1;
+            }
+        }
+    }
+    // Every target has at least its seed.
+    assert!(ran >= Target::ALL.len(), "{ran} saved inputs");
+}
+
+#[test]
+fn the_saved_seeds_are_what_the_library_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("seeds");
+    for (target, name, bytes) in insights::fuzzing::seeds() {
+        let path = root.join(target.name()).join(name);
+        let saved = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            saved == bytes,
+            "{} is stale: run `cargo run --example fuzz_seeds`",
+            path.display()
+        );
     }
 }

@@ -28,6 +28,19 @@ fn days_round_trip_through_the_calendar() {
 }
 
 #[test]
+fn days_read_from_a_file_are_taken_only_within_the_years_1000_to_9999() {
+    // Found by the index fuzzer: a damaged day near i32::MAX overflowed the calendar arithmetic.
+    assert_eq!(Day::from_days_since_epoch(i32::MAX), None);
+    assert_eq!(Day::from_days_since_epoch(i32::MIN), None);
+    let first = Day::from_ymd(1000, 1, 1).unwrap();
+    let last = Day::from_ymd(9999, 12, 31).unwrap();
+    assert_eq!(Day::from_days_since_epoch(first.days_since_epoch()), Some(first));
+    assert_eq!(Day::from_days_since_epoch(last.days_since_epoch()), Some(last));
+    assert_eq!(Day::from_days_since_epoch(first.days_since_epoch() - 1), None);
+    assert_eq!(Day::from_days_since_epoch(last.days_since_epoch() + 1), None);
+}
+
+#[test]
 fn dates_in_file_names_stand_apart() {
     assert_eq!(date_in_name("notes/2024-05-01-episode.md"), Some(day("2024-05-01")));
     assert_eq!(date_in_name("digest_2023_12_31.txt"), Some(day("2023-12-31")));

@@ -4,6 +4,8 @@
 //! setext underlines), fenced code blocks, YAML front matter, HTML comment lines, and separator lines holding no letter
 //! or digit (`***`, `----`, `====`).
 
+use std::borrow::Cow;
+
 /// Lines at least this many characters long cannot come from hard wrapping; a block where at least two such lines
 /// exist and three quarters of them end a sentence holds one paragraph a line.
 pub const LONG_LINE_CHARS: usize = 100;
@@ -24,10 +26,15 @@ pub(super) struct Unit<'a> {
     pub list_item: bool,
 }
 
-impl Unit<'_> {
-    /// The lines joined with single spaces, and the byte offset where each line starts in that text.
-    pub fn joined(&self) -> (String, Vec<usize>) {
-        let mut text = String::new();
+impl<'a> Unit<'a> {
+    /// The lines joined with single spaces, and the byte offset where each line starts in that text. A unit of one
+    /// line is that line, not a copy of it.
+    pub fn joined(&self) -> (Cow<'a, str>, Vec<usize>) {
+        if let [line] = self.lines.as_slice() {
+            return (Cow::Borrowed(line.text), vec![0]);
+        }
+        let bytes = self.lines.iter().map(|l| l.text.len() + 1).sum();
+        let mut text = String::with_capacity(bytes);
         let mut starts = Vec::with_capacity(self.lines.len());
         for line in &self.lines {
             if !text.is_empty() {
@@ -36,7 +43,7 @@ impl Unit<'_> {
             starts.push(text.len());
             text.push_str(line.text);
         }
-        (text, starts)
+        (Cow::Owned(text), starts)
     }
 
     /// The first and last line numbers.
@@ -48,7 +55,14 @@ impl Unit<'_> {
 
 /// Collapses every run of whitespace to one space and trims the ends (an insight's text as kept).
 pub(super) fn clean(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Whether a text ends a sentence: its last character, after closing brackets and Markdown emphasis, is `.`, `!`,

@@ -173,7 +173,9 @@ fn words(text: &str) -> Vec<String> {
 /// `in_tail` says whether it stands in the run of short paragraphs that ends its document.
 pub(super) fn paragraph_rule(unit: &Unit<'_>, text: &str, in_tail: bool, rules: &[Rule]) -> Option<Rule> {
     let count = word_count(text);
-    let lower = words(text);
+    // Only the rules for short units read the words: a long unit is not copied into them.
+    let short = SALUTATION_MAX_WORDS.max(SIGN_OFF_MAX_WORDS).max(PROMO_MAX_WORDS);
+    let lower = if count <= short { words(text) } else { Vec::new() };
     let applies = |rule: Rule| {
         rules.contains(&rule)
             && match rule {

@@ -12,6 +12,7 @@ use crate::insight::dates::Day;
 use crate::insight::Insight;
 
 use super::blocks::clean;
+use super::bound::{bounded_pieces, MAX_INSIGHT_BYTES};
 
 /// Appends one insight for each record of a JSONL document, or fails naming the first bad line.
 pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), ReadError> {
@@ -34,7 +35,7 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
             return Err(error(format!("expected a JSON object, found {}", kind(&value))));
         };
         let text = match record.get("text") {
-            Some(Value::String(text)) => clean(text),
+            Some(Value::String(text)) => text,
             Some(other) => return Err(error(format!("\"text\" must be a string, found {}", kind(other)))),
             None => return Err(error("no \"text\" field".to_string())),
         };
@@ -55,17 +56,21 @@ pub(super) fn split_jsonl(doc: &Document, out: &mut Vec<Insight>) -> Result<(), 
             Some(Value::String(name)) => (name.clone(), Some(doc.name.clone())),
             Some(other) => return Err(error(format!("\"doc\" must be a string, found {}", kind(other)))),
         };
-        if text.is_empty() {
-            continue;
+        // A record over the bound is several insights of whole sentences, each with the record's line and id.
+        for range in bounded_pieces(text, MAX_INSIGHT_BYTES) {
+            let text = clean(&text[range]);
+            if text.is_empty() {
+                continue;
+            }
+            out.push(Insight {
+                doc: name.clone(),
+                line_start: number,
+                line_end: number,
+                text,
+                source_id: source_id.clone(),
+                file: file.clone(),
+            });
         }
-        out.push(Insight {
-            doc: name,
-            line_start: number,
-            line_end: number,
-            text,
-            source_id,
-            file,
-        });
     }
     Ok(())
 }

@@ -83,43 +83,48 @@ const OPENERS: &[&str] = &[
 ];
 
 /// Byte ranges of the sentences of `text`, trimmed, in order, never empty.
+///
+/// One pass over the characters, keeping no copy of them, so time and memory stay linear however long the text.
 pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
+    let mut open = Open::default();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        open.count(c);
         if !is_terminal(c) {
-            i += 1;
             continue;
         }
-        let mut j = i;
-        while j < chars.len() && is_terminal(chars[j].1) {
-            j += 1;
+        let mut run = 1;
+        while let Some(&(_, next)) = chars.peek().filter(|&&(_, next)| is_terminal(next)) {
+            open.count(next);
+            run += 1;
+            chars.next();
         }
-        while j < chars.len() && is_closing(chars[j].1) {
-            j += 1;
+        while let Some(&(_, next)) = chars.peek().filter(|&&(_, next)| is_closing(next)) {
+            open.count(next);
+            chars.next();
         }
-        let end = chars.get(j).map_or(text.len(), |&(b, _)| b);
-        let single_dot = c == '.' && j > i && chars[i + 1..j].iter().all(|&(_, ch)| !is_terminal(ch));
-        if ends_here(text, start, at, end, single_dot) {
+        let end = chars.peek().map_or(text.len(), |&(b, _)| b);
+        let single_dot = c == '.' && run == 1;
+        if ends_here(text, start, at, end, single_dot, open.any()) {
             push_span(text, start, end, &mut spans);
             start = end;
+            open = Open::default();
         }
-        i = j.max(i + 1);
     }
     push_span(text, start, text.len(), &mut spans);
     spans
 }
 
-/// Whether the sentence ends at `end`, the byte after the terminal run that starts at `at`.
-fn ends_here(text: &str, start: usize, at: usize, end: usize, single_dot: bool) -> bool {
+/// Whether the sentence ends at `end`, the byte after the terminal run that starts at `at`; `inside`: whether the
+/// sentence so far leaves a bracket or a double quote open, as in `("They build it. It's yours.")`.
+fn ends_here(text: &str, start: usize, at: usize, end: usize, single_dot: bool, inside: bool) -> bool {
     let rest = &text[end..];
     if !rest.starts_with(char::is_whitespace) {
         return false;
     }
-    if inside_quote_or_brackets(&text[start..end]) {
+    if inside {
         return false;
     }
     let next_word = rest.split_whitespace().next().unwrap_or("");
@@ -150,10 +155,34 @@ fn ends_here(text: &str, start: usize, at: usize, end: usize, single_dot: bool) 
     true
 }
 
-/// Whether a sentence so far leaves a bracket or a double quote open, as in `("They build it. It's yours.")`.
-fn inside_quote_or_brackets(text: &str) -> bool {
-    let count = |c: char| text.chars().filter(|&x| x == c).count();
-    count('(') > count(')') || count('[') > count(']') || count('“') > count('”') || count('"') % 2 == 1
+/// The brackets and double quotes a sentence has opened and closed so far, counted as its characters go by.
+#[derive(Debug, Default, Clone, Copy)]
+struct Open {
+    parens: i64,
+    squares: i64,
+    curly_quotes: i64,
+    straight_quotes: u64,
+}
+
+impl Open {
+    /// Counts one character of the sentence.
+    fn count(&mut self, c: char) {
+        match c {
+            '(' => self.parens += 1,
+            ')' => self.parens -= 1,
+            '[' => self.squares += 1,
+            ']' => self.squares -= 1,
+            '“' => self.curly_quotes += 1,
+            '”' => self.curly_quotes -= 1,
+            '"' => self.straight_quotes += 1,
+            _ => {}
+        }
+    }
+
+    /// Whether a bracket or a double quote is left open.
+    fn any(&self) -> bool {
+        self.parens > 0 || self.squares > 0 || self.curly_quotes > 0 || self.straight_quotes % 2 == 1
+    }
 }
 
 /// Adds the trimmed range `start..end` of `text`, unless it is empty.

@@ -243,3 +243,30 @@ fn odd_inputs_never_panic_and_lines_stay_in_range() {
         }
     }
 }
+
+#[test]
+fn a_paragraph_over_the_bound_is_cut_into_insights_of_whole_sentences_with_their_lines() {
+    // 3,000 hard-wrapped lines of two sentences each: one paragraph of about 190 KB, three 64 KiB pieces.
+    let lines: Vec<String> = (0..3000)
+        .map(|i| format!("Claim number {i} holds here. It rests on a reason of its own."))
+        .collect();
+    let doc = Document {
+        name: "long.txt".into(),
+        text: lines.join("\n"),
+        format: DocFormat::Text,
+        modified: None,
+    };
+    let insights = split_documents(std::slice::from_ref(&doc), &SplitOptions::default()).unwrap();
+    assert_eq!(insights.len(), 3);
+    assert!(insights.iter().all(|i| i.text.len() <= MAX_INSIGHT_BYTES));
+    // Every sentence is kept, whole, in order, and each piece says which lines it came from.
+    let joined: Vec<&str> = insights.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(joined.join(" "), lines.join(" "));
+    for pair in insights.windows(2) {
+        assert!(pair[0].line_end <= pair[1].line_start);
+        assert!(pair[1].text.starts_with("Claim number") || pair[1].text.starts_with("It rests"));
+    }
+    assert_eq!((insights[0].line_start, insights.last().unwrap().line_end), (1, 3000));
+    let first_end = insights[0].line_end;
+    assert!(lines[first_end - 1].contains(insights[0].text.rsplit(". ").next().unwrap()));
+}
