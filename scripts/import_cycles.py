@@ -54,7 +54,7 @@ for folder in sorted({m for m in files if children(m)}):
         key = folder if node == 'mod' else folder + (node,)
         text = code(files[key])
         if node == 'mod':
-            body = re.sub(r'(pub(\([\w:]+\))? )?(use|mod) [^;]*;', '', text, flags=re.S)
+            body = re.sub(r"(pub(\([\w:]+\))? use|(pub(\([\w:]+\))? )?mod) [^;]*;", "", text, flags=re.S)
             for name in kids:
                 if re.search(r'(?<![\w:])' + name + r'::', body): edges['mod'].add(name)
             continue

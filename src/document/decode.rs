@@ -1,11 +1,15 @@
 //! Turning one input's bytes into text: size limits, binary detection, UTF-8 (with or without a byte order mark),
-//! UTF-16 with one, CRLF to LF; and what is wrong with an input that cannot be used.
+//! UTF-16 with one, CRLF to LF; and what is wrong with an input that cannot be used ([`Problem`]).
 
 use std::io::Read;
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::{ReadError, BINARY_PROBE_BYTES, MAX_FILE_BYTES};
+/// The largest input read, in bytes (256 MiB). A larger file is refused rather than read.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How many leading bytes are searched for a NUL byte to decide that a file is binary (8 KiB, as ripgrep does).
+pub const BINARY_PROBE_BYTES: usize = 8 * 1024;
 
 /// What is wrong with one input, before it is known whether that is an error or a reason to skip.
 #[derive(Debug)]
@@ -19,23 +23,6 @@ pub(super) enum Problem {
 }
 
 impl Problem {
-    /// The error for a path the user named.
-    pub(super) fn into_error(self, path: &Path) -> ReadError {
-        let path = path.to_path_buf();
-        match self {
-            Problem::Io(source) => io_error(&path, source),
-            Problem::Binary => ReadError::Binary { path },
-            Problem::NotUtf8 { offset, line } => ReadError::NotUtf8 { path, offset, line },
-            Problem::NotUtf16 { offset } => ReadError::NotUtf16 { path, offset },
-            Problem::Empty => ReadError::Empty { path },
-            Problem::TooLarge(size) => ReadError::TooLarge {
-                path,
-                size,
-                limit: MAX_FILE_BYTES,
-            },
-        }
-    }
-
     /// The reason given for skipping a file found in a folder.
     pub(super) fn reason(&self) -> String {
         match self {
@@ -50,20 +37,6 @@ impl Problem {
                 "file too large ({size} bytes; the limit is {} MiB)",
                 MAX_FILE_BYTES >> 20
             ),
-        }
-    }
-}
-
-/// Turns an I/O error on `path` into a [`ReadError`], using [`ReadError::Missing`] for a path that does not exist.
-pub(super) fn io_error(path: &Path, source: std::io::Error) -> ReadError {
-    if source.kind() == std::io::ErrorKind::NotFound {
-        ReadError::Missing {
-            path: path.to_path_buf(),
-        }
-    } else {
-        ReadError::Io {
-            path: path.to_path_buf(),
-            source,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! A UTF-8 byte order mark is removed and CRLF line endings become LF; line numbers are unchanged by either.
 
 mod decode;
+mod error;
 #[cfg(test)]
 mod tests;
 
@@ -14,13 +15,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use decode::{decode, io_error, read_file, read_limited};
+use decode::{decode, read_file, read_limited};
+use error::io_error;
 
-/// The largest input read, in bytes (256 MiB). A larger file is refused rather than read.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// How many leading bytes are searched for a NUL byte to decide that a file is binary (8 KiB, as ripgrep does).
-pub const BINARY_PROBE_BYTES: usize = 8 * 1024;
+pub use decode::{BINARY_PROBE_BYTES, MAX_FILE_BYTES};
+pub use error::{ReadError, Skipped};
 
 /// The format of a document, decided by its file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,15 +57,6 @@ pub struct Document {
     pub modified: Option<SystemTime>,
 }
 
-/// A file found while walking a folder that was left out, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    /// The file.
-    pub path: PathBuf,
-    /// Why it was left out, e.g. "binary file" or "empty file".
-    pub reason: String,
-}
-
 /// What reading the inputs gave: the documents, and what was skipped along the way.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
@@ -74,89 +64,6 @@ pub struct Loaded {
     pub documents: Vec<Document>,
     /// Files found in folders and left out, and files given more than once (read only the first time).
     pub skipped: Vec<Skipped>,
-}
-
-/// Why reading the inputs failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// A path could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// A path the user named does not exist.
-    #[error("{path}: no such file or directory")]
-    Missing {
-        /// The path.
-        path: PathBuf,
-    },
-    /// A file the user named holds a NUL byte in its first [`BINARY_PROBE_BYTES`] bytes.
-    #[error("{path}: binary file (contains NUL bytes); insights reads text, Markdown and JSONL")]
-    Binary {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A file the user named is not valid UTF-8.
-    #[error("{path}: not valid UTF-8 (first bad byte at offset {offset}, line {line})")]
-    NotUtf8 {
-        /// The file.
-        path: PathBuf,
-        /// Byte offset of the first invalid byte (after any byte order mark).
-        offset: usize,
-        /// The 1-based line holding it.
-        line: usize,
-    },
-    /// A file the user named starts with a UTF-16 byte order mark but is not valid UTF-16.
-    #[error("{path}: not valid UTF-16 (first bad unit at byte offset {offset})")]
-    NotUtf16 {
-        /// The file.
-        path: PathBuf,
-        /// Byte offset of the first bad code unit (from the start of the file).
-        offset: usize,
-    },
-    /// A file the user named is empty or holds only whitespace.
-    #[error("{path}: empty file")]
-    Empty {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A file is larger than [`MAX_FILE_BYTES`].
-    #[error("{path}: file too large ({size} bytes; insights reads at most {} MiB a file)", .limit >> 20)]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// Its size in bytes (at least this many, for a stream).
-        size: u64,
-        /// The limit, [`MAX_FILE_BYTES`].
-        limit: u64,
-    },
-    /// A folder the user named holds no readable document.
-    #[error("{path}: no documents found in this folder ({skipped} files skipped{})", match first_skipped {
-        Some(first) => format!(", the first {}: {}", first.path.display(), first.reason),
-        None => String::new(),
-    })]
-    NoDocuments {
-        /// The folder.
-        path: PathBuf,
-        /// How many files in it were skipped.
-        skipped: usize,
-        /// The first of them, and why.
-        first_skipped: Option<Skipped>,
-    },
-    /// A JSONL line is not a valid record.
-    #[error("{doc}:{line}: {message}")]
-    Jsonl {
-        /// The document's name.
-        doc: String,
-        /// The 1-based line number.
-        line: usize,
-        /// What is wrong with it, e.g. `no "text" field`.
-        message: String,
-    },
 }
 
 /// Reads every input: files, folders (walked recursively) and `-` for standard input.
@@ -178,7 +85,7 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Loaded, ReadError> {
             let stdin = std::io::stdin().lock();
             let text = read_limited(stdin, None)
                 .and_then(decode)
-                .map_err(|p| p.into_error(input))?;
+                .map_err(|p| error::named(p, input))?;
             loaded.documents.push(Document {
                 name: "-".to_string(),
                 text,
@@ -191,7 +98,7 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Loaded, ReadError> {
         if meta.is_dir() {
             read_folder(input, &mut seen, &mut loaded)?;
         } else if first_visit(&mut seen, input, &mut loaded) {
-            let (text, modified) = read_file(input).map_err(|p| p.into_error(input))?;
+            let (text, modified) = read_file(input).map_err(|p| error::named(p, input))?;
             loaded.documents.push(document(input, text, modified));
         }
     }

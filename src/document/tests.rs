@@ -213,9 +213,7 @@ fn utf16_with_a_byte_order_mark_is_read_and_bad_utf16_is_named() {
         matches!(decode(le[..le.len() - 1].to_vec()), Err(Problem::NotUtf16 { .. })),
         "odd length"
     );
-    let err = Problem::NotUtf16 { offset: 4 }
-        .into_error(Path::new("x.txt"))
-        .to_string();
+    let err = error::named(Problem::NotUtf16 { offset: 4 }, Path::new("x.txt")).to_string();
     assert_eq!(err, "x.txt: not valid UTF-16 (first bad unit at byte offset 4)");
 }
 

@@ -68,4 +68,31 @@ fn no_import_cycles_between_the_files_of_a_folder() {
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report.trim(), "0 cycles", "import cycles:\n{report}");
+
+    // The check itself: a mod.rs that uses a file's item while that file uses mod.rs's is a cycle; re-exporting
+    // the file's item is not, and neither is a file using a sibling through a re-export.
+    let tree = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = tree.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let check = || {
+        let out = Command::new("python3")
+            .arg(root.join("scripts/import_cycles.py"))
+            .arg(tree.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    write("lib.rs", "pub mod a;\n");
+    write("a/mod.rs", "mod b;\nmod c;\npub use b::f;\npub struct T;\n");
+    write("a/b.rs", "use super::T;\npub fn f(_: T) {}\n");
+    write("a/c.rs", "use super::f;\npub fn g() { f(super::T) }\n");
+    assert_eq!(check(), "0 cycles");
+    write(
+        "a/mod.rs",
+        "mod b;\nmod c;\nuse b::f;\npub struct T;\npub fn h() { f(T) }\n",
+    );
+    assert_eq!(check(), "a: b -> mod -> b\n1 cycles");
 }

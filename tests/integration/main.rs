@@ -13,6 +13,7 @@ mod fuzz;
 mod golden;
 mod int8;
 mod lifecycle;
+mod memory;
 mod model_loading;
 mod pipeline;
 mod topics;

@@ -15,12 +15,30 @@ use tokenizers::Tokenizer;
 use crate::common::{default_model, SplitMix};
 
 const HIDDEN: usize = 8;
-const INTERMEDIATE: usize = 16;
-const POSITIONS: usize = 32;
 const WORDS: [&str; 12] = [
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "the", "cat", "sat", "on", "mat",
 ];
 
+/// The sizes of a random one-layer BERT.
+struct Shape {
+    vocab: usize,
+    hidden: usize,
+    intermediate: usize,
+    heads: usize,
+    positions: usize,
+    /// sentence-transformers' `max_seq_length`.
+    max_seq_length: usize,
+}
+
+/// The tiny model of these tests: 12 words, 8 dimensions.
+const TINY: Shape = Shape {
+    vocab: WORDS.len(),
+    hidden: HIDDEN,
+    intermediate: 16,
+    heads: 2,
+    positions: 32,
+    max_seq_length: 16,
+};
 fn random(rng: &mut SplitMix, shape: &[usize]) -> Tensor {
     let n: usize = shape.iter().product();
     let data: Vec<f32> = (0..n).map(|_| (rng.next_u64() % 2001) as f32 / 1000.0 - 1.0).collect();
@@ -28,23 +46,28 @@ fn random(rng: &mut SplitMix, shape: &[usize]) -> Tensor {
 }
 
 /// The weights of a one-layer BERT with random values (seeded), named as Hugging Face names them.
-fn tiny_weights(prefix: &str) -> HashMap<String, Tensor> {
+fn tiny_weights(prefix: &str, shape: &Shape) -> HashMap<String, Tensor> {
+    let (hidden, inter) = (shape.hidden, shape.intermediate);
     let mut rng = SplitMix::new(42);
     let mut w = HashMap::new();
     let mut put = |name: &str, shape: &[usize], rng: &mut SplitMix| {
         w.insert(format!("{prefix}{name}"), random(rng, shape));
     };
-    put("embeddings.word_embeddings.weight", &[WORDS.len(), HIDDEN], &mut rng);
-    put("embeddings.position_embeddings.weight", &[POSITIONS, HIDDEN], &mut rng);
-    put("embeddings.token_type_embeddings.weight", &[2, HIDDEN], &mut rng);
+    put("embeddings.word_embeddings.weight", &[shape.vocab, hidden], &mut rng);
+    put(
+        "embeddings.position_embeddings.weight",
+        &[shape.positions, hidden],
+        &mut rng,
+    );
+    put("embeddings.token_type_embeddings.weight", &[2, hidden], &mut rng);
     let layer = "encoder.layer.0.";
     for (name, shape) in [
-        ("attention.self.query", [HIDDEN, HIDDEN]),
-        ("attention.self.key", [HIDDEN, HIDDEN]),
-        ("attention.self.value", [HIDDEN, HIDDEN]),
-        ("attention.output.dense", [HIDDEN, HIDDEN]),
-        ("intermediate.dense", [INTERMEDIATE, HIDDEN]),
-        ("output.dense", [HIDDEN, INTERMEDIATE]),
+        ("attention.self.query", [hidden, hidden]),
+        ("attention.self.key", [hidden, hidden]),
+        ("attention.self.value", [hidden, hidden]),
+        ("attention.output.dense", [hidden, hidden]),
+        ("intermediate.dense", [inter, hidden]),
+        ("output.dense", [hidden, inter]),
     ] {
         put(&format!("{layer}{name}.weight"), &shape, &mut rng);
         put(&format!("{layer}{name}.bias"), &shape[..1], &mut rng);
@@ -57,11 +80,11 @@ fn tiny_weights(prefix: &str) -> HashMap<String, Tensor> {
         let norm = norm.to_string();
         w.insert(
             format!("{prefix}{norm}.weight"),
-            Tensor::ones(HIDDEN, candle_core::DType::F32, &Device::Cpu).unwrap(),
+            Tensor::ones(hidden, candle_core::DType::F32, &Device::Cpu).unwrap(),
         );
         w.insert(
             format!("{prefix}{norm}.bias"),
-            Tensor::zeros(HIDDEN, candle_core::DType::F32, &Device::Cpu).unwrap(),
+            Tensor::zeros(hidden, candle_core::DType::F32, &Device::Cpu).unwrap(),
         );
     }
     w
@@ -69,15 +92,7 @@ fn tiny_weights(prefix: &str) -> HashMap<String, Tensor> {
 
 /// Writes a complete tiny model folder: config, tokenizer, weights and sentence-transformers metadata.
 fn write_tiny_model(dir: &Path, prefix: &str, pooling: &str, model_type: &str) {
-    std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();
-    let config = serde_json::json!({
-        "architectures": ["BertModel"], "model_type": model_type, "hidden_act": "gelu",
-        "hidden_size": HIDDEN, "intermediate_size": INTERMEDIATE, "num_attention_heads": 2, "num_hidden_layers": 1,
-        "max_position_embeddings": POSITIONS, "type_vocab_size": 2, "vocab_size": WORDS.len(),
-        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
-        "layer_norm_eps": 1e-12, "pad_token_id": 0
-    });
-    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
     let vocab_file = dir.join("vocab.txt");
     std::fs::write(&vocab_file, WORDS.join("\n")).unwrap();
     let model = WordPiece::from_file(vocab_file.to_str().unwrap())
@@ -90,15 +105,50 @@ fn write_tiny_model(dir: &Path, prefix: &str, pooling: &str, model_type: &str) {
         .with_pre_tokenizer(Some(BertPreTokenizer))
         .with_post_processor(Some(BertProcessing::new(("[SEP]".into(), 3), ("[CLS]".into(), 2))));
     tokenizer.save(dir.join("tokenizer.json"), false).unwrap();
-    candle_core::safetensors::save(&tiny_weights(prefix), dir.join("model.safetensors")).unwrap();
+    write_model(dir, prefix, pooling, model_type, &TINY);
+}
+
+/// Writes a random one-layer BERT of 64 dimensions (two heads of 32, so the fast CPU forward runs it) that
+/// tokenises as the real model does: its `tokenizer.json`, its vocabulary and its 256 word pieces a text. The model
+/// runs in a blink; everything around it (reading, splitting, tokenising, searching) is the real work.
+pub fn write_model_with_real_tokenizer(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let tokenizer = &default_model().files.tokenizer;
+    std::fs::copy(tokenizer, dir.join("tokenizer.json")).unwrap();
+    let vocab = Tokenizer::from_file(tokenizer).unwrap().get_vocab_size(true);
+    let shape = Shape {
+        vocab,
+        hidden: 64,
+        intermediate: 128,
+        heads: 2,
+        positions: 512,
+        max_seq_length: 256,
+    };
+    write_model(dir, "", "mean", "bert", &shape);
+}
+
+/// The config, weights and sentence-transformers metadata of a model of `shape` (its tokenizer already there).
+fn write_model(dir: &Path, prefix: &str, pooling: &str, model_type: &str, shape: &Shape) {
+    std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();
+    let config = serde_json::json!({
+        "architectures": ["BertModel"], "model_type": model_type, "hidden_act": "gelu",
+        "hidden_size": shape.hidden, "intermediate_size": shape.intermediate,
+        "num_attention_heads": shape.heads, "num_hidden_layers": 1,
+        "max_position_embeddings": shape.positions, "type_vocab_size": 2, "vocab_size": shape.vocab,
+        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
+        "layer_norm_eps": 1e-12, "pad_token_id": 0
+    });
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    candle_core::safetensors::save(&tiny_weights(prefix, shape), dir.join("model.safetensors")).unwrap();
     let pooling_config = serde_json::json!({
-        "word_embedding_dimension": HIDDEN,
+        "word_embedding_dimension": shape.hidden,
         "pooling_mode_cls_token": pooling == "cls",
         "pooling_mode_mean_tokens": pooling == "mean",
         "pooling_mode_max_tokens": pooling == "max",
     });
     std::fs::write(dir.join("1_Pooling/config.json"), pooling_config.to_string()).unwrap();
-    std::fs::write(dir.join("sentence_bert_config.json"), r#"{"max_seq_length": 16}"#).unwrap();
+    let max = serde_json::json!({ "max_seq_length": shape.max_seq_length });
+    std::fs::write(dir.join("sentence_bert_config.json"), max.to_string()).unwrap();
 }
 
 fn load(dir: &Path) -> Result<Embedder, EmbedError> {
@@ -127,7 +177,7 @@ fn cls_pooling_takes_the_first_token() {
     // The expected vectors: candle's BERT run directly, one text at a time, first token, normalised.
     let config: candle_transformers::models::bert::Config =
         serde_json::from_str(&std::fs::read_to_string(cls_dir.join("config.json")).unwrap()).unwrap();
-    let vb = candle_nn::VarBuilder::from_tensors(tiny_weights(""), candle_core::DType::F32, &Device::Cpu);
+    let vb = candle_nn::VarBuilder::from_tensors(tiny_weights("", &TINY), candle_core::DType::F32, &Device::Cpu);
     let bert = candle_transformers::models::bert::BertModel::load(vb, &config).unwrap();
     let tokenizer = Tokenizer::from_file(cls_dir.join("tokenizer.json")).unwrap();
     for (i, text) in TEXTS.iter().enumerate() {

@@ -1,10 +1,14 @@
-//! One chunk of packed sequences through the encoder, and its pooling.
+//! The texts through the encoder: chunks of packed sequences on worker threads, each chunk's layers, and pooling.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use super::encoder::CpuBert;
 use super::int8::{self, QuantizedRows};
 use super::kernels::{add_bias, attend, bias_gelu, bias_layer_norm, ATTEND_ROWS};
 use super::weights::Linear;
-use super::CpuBert;
 use crate::embed::tokenize::TokenIds;
+use crate::embed::EmbedError;
 use crate::embed::Pooling;
 use crate::linalg::row_products;
 
@@ -25,6 +29,10 @@ pub(crate) struct Workspace {
     quantized: QuantizedRows,
 }
 
+/// Tokens a worker packs into one forward pass: large enough for efficient matrix products, small enough that
+/// a worker's buffers stay near 10 KB a token (about 20 MB for MiniLM).
+pub const CHUNK_TOKENS: usize = 2048;
+
 fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     if buf.len() < len {
         buf.resize(len, 0.0);
@@ -33,6 +41,60 @@ fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
 }
 
 impl CpuBert {
+    /// Pools the texts `tokens[order[..]]` in chunks of about [`CHUNK_TOKENS`] consecutive texts of `order`, on
+    /// `workers` threads (at least one; the calling thread only collects). After each chunk, `sink` gets the chunk's
+    /// text indices and their pooled vectors (`hidden` values each, not normalised), on the calling thread.
+    pub fn embed_pooled(
+        &self,
+        tokens: &[TokenIds],
+        order: &[usize],
+        pooling: Pooling,
+        workers: usize,
+        sink: &mut dyn FnMut(&[usize], &[f32]),
+    ) -> Result<(), EmbedError> {
+        for &i in order {
+            self.check(&tokens[i])?;
+        }
+        let chunks = chunk_by_tokens(order, tokens, CHUNK_TOKENS);
+        let run = |ws: &mut Workspace, chunk: usize| {
+            let texts = &order[chunks[chunk].clone()];
+            let seqs: Vec<&TokenIds> = texts.iter().map(|&i| &tokens[i]).collect();
+            let mut pooled = vec![0f32; seqs.len() * self.hidden];
+            self.forward_chunk(&seqs, pooling, ws, &mut pooled);
+            pooled
+        };
+        let workers = workers.clamp(1, chunks.len().max(1));
+        if workers == 1 {
+            let mut ws = Workspace::default();
+            for (i, range) in chunks.iter().enumerate() {
+                sink(&order[range.clone()], &run(&mut ws, i));
+            }
+            return Ok(());
+        }
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<(usize, Vec<f32>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let (next, run, chunks) = (&next, &run, &chunks);
+                scope.spawn(move || {
+                    let mut ws = Workspace::default();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= chunks.len() || tx.send((i, run(&mut ws, i))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for (i, pooled) in rx {
+                sink(&order[chunks[i].clone()], &pooled);
+            }
+        });
+        Ok(())
+    }
+
     /// Runs `seqs` packed together (no padding) and writes each one's pooled vector (`hidden` values, not yet
     /// normalised) into `out`.
     pub(crate) fn forward_chunk(&self, seqs: &[&TokenIds], pooling: Pooling, ws: &mut Workspace, out: &mut [f32]) {

@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::ALIGN;
+use super::layout::ALIGN;
 use crate::index::IndexError;
 
 /// The zero bytes from `offset` to the next multiple of [`ALIGN`], where a section starts.

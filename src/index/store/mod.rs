@@ -26,12 +26,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 mod atomic;
+mod layout;
 mod records;
 #[cfg(test)]
 mod tests;
 mod version;
 
 pub(crate) use atomic::{padding, write_atomically, CrcWriter};
+use layout::{HASH_BYTES, MAX_HEADER, PREFIX, TRAILER};
 use records::{date_section, read_dates, read_insights, read_sentence_table, sentence_table, write_insight};
 use version::{Generation, NEWEST_VERSION};
 pub use version::{F16_FORMAT_VERSION, FORMAT_VERSION, INT8_FORMAT_VERSION, MAGIC};
@@ -42,18 +44,6 @@ use crate::embed::{Precision, VectorKind};
 use crate::insight::SplitOptions;
 use crate::mapped::{map_file, MappedOrOwned};
 use crate::vectors::Embeddings;
-
-pub(crate) const ALIGN: usize = 64;
-const PREFIX: usize = 12 + 4 + 8;
-const TRAILER: usize = 4;
-/// Bytes of one stored text hash.
-const HASH_BYTES: usize = TextHash::BYTES;
-/// Bytes of one insight's stored date.
-const DATE_BYTES: usize = 8;
-/// The stored day of an undated insight.
-const UNDATED: i32 = i32::MIN;
-/// The largest header accepted (it holds only the model's description and counts).
-const MAX_HEADER: u64 = 1 << 20;
 
 /// The file's record of what made the index ([`IndexMeta`]): its own type, so that the format changes only here.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]

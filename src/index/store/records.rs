@@ -1,7 +1,7 @@
 //! The index file's binary sections: insight records, the sentence table and the documents' dates, each written
 //! and read back with every length and range checked.
 
-use super::{DATE_BYTES, UNDATED};
+use super::layout::{DATE_BYTES, UNDATED};
 use crate::index::{Index, SentenceLayout};
 use crate::insight::dates::{DateSource, Day, DocumentDate, DocumentDates};
 use crate::insight::{Insight, TextPosition};

@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use super::layout::DATE_BYTES;
 use super::*;
 use crate::index::TextHash;
 use crate::insight::dates::{DateSource, Day, DocumentDate};

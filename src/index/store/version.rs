@@ -1,6 +1,6 @@
 //! The index file's format versions: which layout a version holds, and which precision its vectors were made at.
 
-use super::DATE_BYTES;
+use super::layout::DATE_BYTES;
 use crate::embed::Precision;
 
 /// The first bytes of every index file.
