@@ -34,6 +34,7 @@ pub mod linalg;
 pub mod mapped;
 pub mod report;
 pub mod rng;
+pub mod steps;
 pub mod vectors;
 
 pub use error::{Error, Result};

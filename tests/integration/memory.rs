@@ -6,7 +6,7 @@ use crate::model_loading::write_model_with_real_tokenizer;
 /// Waits for `child` and gives its exit code and its peak resident memory in bytes: the high-water mark of its own
 /// address space (`VmHWM`), read every 5 ms until it exits. Not `wait4`'s `ru_maxrss`: the kernel carries into it
 /// the memory of the address space the child was started from (the test process's, often larger than the child).
-pub fn wait_with_peak_memory(mut child: std::process::Child) -> (Option<i32>, u64) {
+fn wait_with_peak_memory(mut child: std::process::Child) -> (Option<i32>, u64) {
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     loop {
@@ -22,6 +22,16 @@ pub fn wait_with_peak_memory(mut child: std::process::Child) -> (Option<i32>, u6
     }
 }
 
+/// Runs the binary with `args`, its output thrown away, and gives its exit code and peak memory.
+fn run_with_peak_memory(args: &[&std::ffi::OsStr]) -> (Option<i32>, u64) {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_insights"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_with_peak_memory(child)
+}
+
 #[test]
 fn a_huge_one_line_file_indexes_in_memory_that_does_not_grow_with_it() {
     // 30 MB on one line. Cut into insights of at most 64 KiB, it peaks near 200 MB (about 125 MB of that is the
@@ -32,16 +42,13 @@ fn a_huge_one_line_file_indexes_in_memory_that_does_not_grow_with_it() {
     let line = "word ".repeat(6_000_000);
     std::fs::write(&big, format!("{}\n", line.trim_end())).unwrap();
     let index = tmp.path().join("line.idx");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_insights"))
-        .arg("index")
-        .arg(&big)
-        .arg("-i")
-        .arg(&index)
-        .arg("-q")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let (code, peak) = wait_with_peak_memory(child);
+    let (code, peak) = run_with_peak_memory(&[
+        "index".as_ref(),
+        big.as_ref(),
+        "-i".as_ref(),
+        index.as_ref(),
+        "-q".as_ref(),
+    ]);
     assert_eq!(code, Some(0));
     let size = std::fs::metadata(&big).unwrap().len();
     assert!(peak < 12 * size, "peak {peak} bytes for a {size}-byte line");
@@ -110,17 +117,17 @@ fn similar_on_a_file_of_many_long_paragraphs_holds_few_of_their_encodings_at_onc
             .replace('\n', "\n\n"),
     )
     .unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_insights"))
-        .args(["similar", "--json", "-q", "-m"])
-        .arg(&model)
-        .arg("--file")
-        .arg(&queries)
-        .arg("-i")
-        .arg(&index)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let (code, peak) = wait_with_peak_memory(child);
+    let (code, peak) = run_with_peak_memory(&[
+        "similar".as_ref(),
+        "--json".as_ref(),
+        "-q".as_ref(),
+        "-m".as_ref(),
+        model.as_ref(),
+        "--file".as_ref(),
+        queries.as_ref(),
+        "-i".as_ref(),
+        index.as_ref(),
+    ]);
     assert_eq!(code, Some(0));
     let size = std::fs::metadata(&queries).unwrap().len();
     assert!(
