@@ -1,17 +1,22 @@
-//! `insights embed`: texts in (lines or JSONL), JSONL of `{"text", "embedding"}` out.
+//! `insights embed`: texts in (lines or JSONL), JSONL of `{"text", "embedding"}` out; or documents in, one shard
+//! of their texts' vectors out as Parquet.
 
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use clap::Args;
+use insights::corpus::shard::embed_shard;
 use insights::document::{read_inputs, DocFormat};
 use insights::embed::CPU_CALL_BYTES;
+use insights::index::parquet::Shard;
 use insights::insight::{split_documents, SplitOptions};
 
+use super::corpus::{read_insights, SplitArgs};
+use super::index_cmd::stop_on_ctrl_c;
 use super::model_args::ModelArgs;
-use super::progress::Progress;
+use super::progress::{Progress, StderrEvents};
 
 /// Examples shown under `insights embed --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -20,7 +25,11 @@ pub const EXAMPLES: &str = "Examples:
   insights embed corpus.jsonl --device cuda           JSONL input: each line an object with a \"text\" field
 
 Each output line is {\"text\": ..., \"embedding\": [...]}, in input order; the vectors are L2-normalised, so the dot \
-product of two is their cosine similarity.";
+product of two is their cosine similarity.
+
+Sharded, for a distributed engine (scripts/spark_embed.py; docs/scale-out.md):
+  insights embed docs/ --shard 0/4 --parquet shards/0.parquet     shard 0 of 4 of the documents' texts
+  insights index docs/ --from-parquet shards/                      the index from all 4 shards, embedding nothing";
 
 /// Texts embedded and written per step on the CPU; a GPU's steps are as many times longer as its
 /// [`Embedder::call_bytes`] is.
@@ -40,6 +49,16 @@ pub struct EmbedArgs {
     /// copied back from the device), for benchmarks.
     #[arg(long)]
     pub timings: bool,
+    /// Write Parquet to FILE instead of JSONL to standard output: the FILEs are then documents, split into insights
+    /// as `insights index` splits them, and each distinct text (an insight's, or a sentence of one) is a row with
+    /// its insight's document and lines, its content hash and its vector (docs/formats.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "jsonl")]
+    pub parquet: Option<PathBuf>,
+    /// With --parquet, only the texts of shard K of N (from 0; by content hash, the same on every run and machine).
+    #[arg(long, value_name = "K/N", requires = "parquet")]
+    pub shard: Option<Shard>,
+    #[command(flatten)]
+    pub split: SplitArgs,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -53,6 +72,9 @@ struct EmbeddedLine<'a> {
 
 /// Reads the texts, embeds them, writes JSONL to stdout.
 pub fn run(args: &EmbedArgs) -> Result<()> {
+    if let Some(path) = &args.parquet {
+        return run_shard(args, path);
+    }
     let texts = read_texts(args)?;
     if texts.is_empty() {
         bail!("no texts to embed in {}: every line is blank", describe(&args.files));
@@ -95,13 +117,34 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
     Ok(())
 }
 
-fn read_texts(args: &EmbedArgs) -> Result<Vec<String>> {
-    let inputs = if args.files.is_empty() {
+/// Embeds one shard of the documents' texts into the Parquet file `path`.
+fn run_shard(args: &EmbedArgs, path: &Path) -> Result<()> {
+    let mut events = StderrEvents::new(args.model.quiet);
+    let split = args.split.options();
+    let (insights, _) = read_insights(&inputs(args), &split, &mut events)?;
+    let embedder = args.model.load_embedder(None, None)?;
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    let rows = embed_shard(&insights, &split, shard, &embedder, path, stop_on_ctrl_c(), &mut events)?;
+    if !args.model.quiet {
+        eprintln!(
+            "insights: wrote {rows} texts (shard {shard} of {} insights) to {}",
+            insights.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn inputs(args: &EmbedArgs) -> Vec<PathBuf> {
+    if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
         args.files.clone()
-    };
-    let loaded = read_inputs(&inputs)?;
+    }
+}
+
+fn read_texts(args: &EmbedArgs) -> Result<Vec<String>> {
+    let loaded = read_inputs(&inputs(args))?;
     if !args.model.quiet {
         for skipped in &loaded.skipped {
             eprintln!("insights: skipped {}: {}", skipped.path.display(), skipped.reason);

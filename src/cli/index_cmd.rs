@@ -1,6 +1,6 @@
 //! `insights index`: read, split and embed documents into an index file, reusing vectors of unchanged texts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,10 +10,14 @@ use clap::Args;
 use insights::corpus::approximate::{AnnPolicy, Refreshed};
 use insights::corpus::saved::{IndexWriter, UpdateOptions, Updated, WhenBusy};
 use insights::corpus::CorpusError;
+use insights::embed::Embedder;
 use insights::index::ann::compact::Storage;
 use insights::index::ann::file::ann_path;
-use insights::index::IndexError;
+use insights::index::parquet::{read_shards, Shard, ShardSet};
+use insights::index::{IndexError, VectorSource};
+use insights::insight::SplitOptions;
 use insights::report::json;
+use insights::Insight;
 
 use super::corpus::{read_insights, SplitArgs, DEFAULT_INDEX};
 use super::model_args::ModelArgs;
@@ -31,7 +35,10 @@ Re-indexing embeds only insights whose text is new; the others keep their vector
 
 From 20,000 distinct texts an approximate index (FILE.ann, an HNSW graph) is written beside the index, and \
 `similar`, `neighbors`, `duplicates` and `report` search through it instead of scoring every vector; re-indexing \
-updates it rather than rebuilding it. Force it with --ann on, or do without it with --ann off.";
+updates it rather than rebuilding it. Force it with --ann on, or do without it with --ann off.
+
+Vectors embedded elsewhere, in shards (`insights embed --shard K/N --parquet FILE`, such as scripts/spark_embed.py \
+runs), are taken with --from-parquet DIR: nothing is embedded again.";
 
 /// Arguments of `insights index`.
 #[derive(Args, Debug)]
@@ -57,6 +64,11 @@ pub struct IndexArgs {
     /// [default: as FILE.ann has it, else f32]
     #[arg(long, value_enum, value_name = "TYPE")]
     pub ann_vectors: Option<Storage>,
+    /// Take the vectors from the Parquet shards in DIR (made by `insights embed --shard K/N --parquet FILE` from the
+    /// same documents, model and split settings) instead of embedding: every shard must be there, and every text
+    /// of PATHS in one of them.
+    #[arg(long, value_name = "DIR")]
+    pub from_parquet: Option<PathBuf>,
     /// Fail at once when another `insights index` is writing the same index, instead of waiting for it to finish.
     #[arg(long)]
     pub no_wait: bool,
@@ -97,10 +109,23 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     let embedder = args
         .model
         .load_embedder(None, writer.previous().index().map(|p| p.meta.kind.precision))?;
+    let shards = match &args.from_parquet {
+        Some(dir) => Some(shards_for(dir, &insights, &split, &embedder)?),
+        None => None,
+    };
+    let reuse: Vec<VectorSource> = shards
+        .iter()
+        .map(|s| VectorSource {
+            kind: &s.meta.kind,
+            hashes: &s.hashes,
+            vectors: &s.vectors,
+        })
+        .collect();
     let opts = UpdateOptions {
         date_from: args.split.date_from,
         ann: args.ann,
         ann_storage: args.ann_vectors,
+        reuse: &reuse,
     };
     let updated = writer.update(
         insights,
@@ -157,9 +182,46 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     )
 }
 
+/// The shards of `dir`, refused unless they hold every text of `insights`, made by `embedder`'s model with the
+/// `split` settings.
+fn shards_for(dir: &Path, insights: &[Insight], split: &SplitOptions, embedder: &Embedder) -> Result<ShardSet> {
+    let set = read_shards(dir)?;
+    let (theirs, ours) = (&set.meta.kind, embedder.kind());
+    if !theirs.same_vectors(ours) {
+        bail!(
+            "{}: the shards were made with model {} (dim {}, {} precision), not {} (dim {}, {} precision): give the same --model and --precision",
+            dir.display(), theirs.model_id, theirs.dim, theirs.precision, ours.model_id, ours.dim, ours.precision
+        );
+    }
+    if set.meta.split != split.canonical() {
+        bail!(
+            "{}: the shards were split with {}, not {}: give the same split settings as `insights embed` was given",
+            dir.display(),
+            set.meta.split.describe(),
+            split.canonical().describe()
+        );
+    }
+    let missing = set.missing();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(Shard::to_string).collect();
+        bail!(
+            "{}: shards {} are missing (make them with `insights embed --shard K/N --parquet FILE`)",
+            dir.display(),
+            names.join(", ")
+        );
+    }
+    match set.uncovered(insights) {
+        0 => Ok(set),
+        n => bail!(
+            "{}: {n} texts of these documents are in none of the shards: were the shards made from other documents?",
+            dir.display()
+        ),
+    }
+}
+
 /// A flag that the first Ctrl-C sets (embedding then stops after its current step, keeping its work); a second
 /// Ctrl-C ends the process at once.
-fn stop_on_ctrl_c() -> &'static AtomicBool {
+pub(super) fn stop_on_ctrl_c() -> &'static AtomicBool {
     static STOP: AtomicBool = AtomicBool::new(false);
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {

@@ -9,6 +9,7 @@ pub mod cache;
 mod error;
 mod events;
 pub mod saved;
+pub mod shard;
 
 use std::path::PathBuf;
 

@@ -157,7 +157,12 @@ impl IndexWriter {
             hashes: &recovered.hashes,
             vectors: &recovered.vectors,
         };
-        let sources: Vec<VectorSource> = old.into_iter().flat_map(Index::as_sources).chain([resumed]).collect();
+        let sources: Vec<VectorSource> = old
+            .into_iter()
+            .flat_map(Index::as_sources)
+            .chain([resumed])
+            .chain(opts.reuse.iter().copied())
+            .collect();
         let build = Build {
             embedder,
             split,
@@ -204,13 +209,15 @@ pub fn open(path: &Path) -> Result<Index, CorpusError> {
 
 /// How a saved index is updated.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct UpdateOptions {
+pub struct UpdateOptions<'a> {
     /// Where documents' dates come from.
     pub date_from: DateFrom,
     /// Whether `FILE.ann` is made, kept up to date or removed.
     pub ann: AnnPolicy,
     /// How `FILE.ann` stores its vectors (`None`: as it does now, else f32); giving one makes the file at any size.
     pub ann_storage: Option<Storage>,
+    /// More vectors to reuse beside the old index's and the journal's (those of shards embedded elsewhere).
+    pub reuse: &'a [VectorSource<'a>],
 }
 
 /// A saved index after an update.

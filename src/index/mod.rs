@@ -7,6 +7,7 @@ pub mod exact;
 pub mod journal;
 pub mod lock;
 pub mod nearest;
+pub mod parquet;
 pub mod sentences;
 pub mod store;
 #[cfg(any(test, feature = "test-data"))]

@@ -16,4 +16,5 @@ mod lifecycle;
 mod memory;
 mod model_loading;
 mod pipeline;
+mod shards;
 mod topics;

@@ -47,7 +47,7 @@ use crate::vectors::Embeddings;
 
 /// The file's record of what made the index ([`IndexMeta`]): its own type, so that the format changes only here.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
-struct MetaRecord {
+pub(crate) struct MetaRecord {
     model_id: String,
     weights_sha256: String,
     dim: usize,
@@ -72,7 +72,7 @@ impl From<&IndexMeta> for MetaRecord {
 
 impl MetaRecord {
     /// What made the index, or `None` when the recorded split settings are not ones this build knows.
-    fn meta(self) -> Option<IndexMeta> {
+    pub(crate) fn meta(self) -> Option<IndexMeta> {
         Some(IndexMeta {
             split: SplitOptions::parse(&self.split)?,
             kind: VectorKind {
