@@ -20,6 +20,11 @@ use super::events::{Events, Notice, Work};
 /// pieces fill only three chunks of 2,048). The most texts in one step, per 128 KB of a step's text:
 const STEP_TEXTS_PER_128K: usize = 4096;
 
+/// The most texts in one step of `embedder`'s embedding: [`STEP_TEXTS_PER_128K`] per 128 KB of its step.
+pub(super) fn step_texts(embedder: &Embedder) -> usize {
+    STEP_TEXTS_PER_128K * embedder.call_bytes().div_ceil(CPU_CALL_BYTES)
+}
+
 /// How an index is built: by which model, reusing which vectors, keeping new ones where, stopping when.
 pub struct Build<'a> {
     /// The model that embeds new texts.
@@ -55,9 +60,7 @@ impl Build<'_> {
         Index::build(meta, insights, sources, |texts| -> Result<Embeddings, CorpusError> {
             let mut out = Embeddings::empty(embedder.dim());
             events.progress(Work::Embedding, 0, texts.len());
-            let step_bytes = embedder.call_bytes();
-            let step_texts = STEP_TEXTS_PER_128K * step_bytes.div_ceil(CPU_CALL_BYTES);
-            for step in consecutive_by_bytes(texts, step_bytes, step_texts) {
+            for step in consecutive_by_bytes(texts, embedder.call_bytes(), step_texts(embedder)) {
                 if stop.load(Ordering::SeqCst) {
                     return Err(Interrupted {
                         done: out.len(),

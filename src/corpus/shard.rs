@@ -5,18 +5,16 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::embed::{Embedder, CPU_CALL_BYTES};
+use crate::embed::Embedder;
 use crate::index::parquet::{shard_texts, Shard, ShardWriter};
 use crate::index::IndexMeta;
 use crate::insight::SplitOptions;
 use crate::steps::consecutive_by_bytes;
 use crate::Insight;
 
+use super::build::step_texts;
 use super::error::{CorpusError, Interrupted};
 use super::events::{Events, Work};
-
-/// The most texts embedded and written in one step, per 128 KB of the embedder's step (as an index build's).
-const STEP_TEXTS_PER_128K: usize = 4096;
 
 /// Embeds the distinct texts of `insights` (split by `split`) that fall in `shard` and writes them to the Parquet
 /// file `path`, in steps of about [`Embedder::call_bytes`] of text, each written as it is made; returns the rows
@@ -37,13 +35,11 @@ pub fn embed_shard(
     };
     let texts = shard_texts(insights, shard);
     let mut writer = ShardWriter::create(path, &meta, shard)?;
-    let step_bytes = embedder.call_bytes();
-    let step_texts = STEP_TEXTS_PER_128K * step_bytes.div_ceil(CPU_CALL_BYTES);
     let strings: Vec<&str> = texts.iter().map(|t| t.text).collect();
     let mut done = 0;
     events.progress(Work::Embedding, 0, texts.len());
     let written = (|| {
-        for step in consecutive_by_bytes(&strings, step_bytes, step_texts) {
+        for step in consecutive_by_bytes(&strings, embedder.call_bytes(), step_texts(embedder)) {
             if stop.load(Ordering::SeqCst) {
                 return Err(Interrupted {
                     done,
