@@ -4,16 +4,19 @@
 Each of N Spark tasks runs the insights binary over the same documents for its own shard (the texts whose
 content hash falls in shard K of N), writing OUT/shard-K-of-N.parquet. Spark then reads the shards back as one
 table (to count its rows and check that no text is in two shards), and, with --index FILE, the driver builds an
-index from them with `insights index PATHS --from-parquet OUT`, which embeds nothing again.
+index from them with `insights index PATHS --from-parquet OUT`, which embeds nothing again; with --store URL it
+loads them into a Milvus collection the same way (`insights index PATHS --from-parquet OUT --store URL`).
 
 The documents and OUT must be readable and writable by every worker at the same path (one machine, or a shared
 filesystem). Spark runs on loopback only: the driver binds 127.0.0.1 and the web UI is off.
 
     scripts/spark_embed.py --binary target/release/insights --partitions 4 --out shards/ docs/
     scripts/spark_embed.py --binary target/release/insights --partitions 4 --out shards/ --index docs.idx docs/
+    scripts/spark_embed.py --binary target/release/insights --partitions 4 --out shards/ \
+        --store milvus://127.0.0.1:19530/docs docs/
 
 Prints one JSON line: partitions, rows, distinct text hashes, the seconds of the embedding stage (all tasks)
-and of each task, and the index's result when --index is given. Extra arguments after `--` go to every
+and of each task, and the index's (and the store's) result when --index (--store) is given. Extra arguments after `--` go to every
 `insights embed` (and `insights index`), such as `-- --model DIR --split sentence`.
 """
 import argparse
@@ -32,7 +35,10 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=None,
                     help="--threads given to each insights process (default: cores / partitions, at least 1)")
     ap.add_argument("--out", required=True, help="folder for the shard files")
-    ap.add_argument("--index", default=None, help="also build this index from the shards")
+    ap.add_argument("--index", default=None, help="also build this index file from the shards")
+    ap.add_argument("--store", default=None,
+                    help="also load the shards into this Milvus store, milvus://HOST:PORT/COLLECTION (a binary built "
+                         "with --features milvus)")
     ap.add_argument("paths", nargs="+", help="documents: files or folders")
     argv, extra = sys.argv[1:], []
     if "--" in argv:
@@ -101,13 +107,15 @@ def main():
         print(f"spark_embed: {rows - distinct} texts are in two shards", file=sys.stderr)
         print(json.dumps(report))
         sys.exit(1)
-    if args.index:
-        cmd = [binary, "index", *paths, "--from-parquet", out, "-i", args.index, "--json", "--quiet", *extra]
+    targets = [("index", ["-i", args.index])] if args.index else []
+    targets += [("store", ["--store", args.store])] if args.store else []
+    for name, target in targets:
+        cmd = [binary, "index", *paths, "--from-parquet", out, *target, "--json", "--quiet", *extra]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             print(f"spark_embed: {' '.join(cmd)} failed:\n{done.stderr}", file=sys.stderr)
             sys.exit(1)
-        report["index"] = json.loads(done.stdout)
+        report[name] = json.loads(done.stdout)
     print(json.dumps(report))
 
 

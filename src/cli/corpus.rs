@@ -9,12 +9,14 @@ use insights::corpus::approximate::{self, AnnPolicy};
 use insights::corpus::{self, saved, Corpus, CorpusError, Events, Searches, VectorCache};
 use insights::document::Document;
 use insights::embed::Embedder;
+use insights::index::{Nearest, RemoteSearch};
 use insights::insight::dates::DateFrom;
 use insights::insight::{Rule, SplitMode, SplitOptions};
 use insights::Insight;
 
 use super::model_args::ModelArgs;
 use super::progress::StderrEvents;
+use super::store;
 
 /// The index file used when neither PATHS nor --index is given.
 pub const DEFAULT_INDEX: &str = "insights.idx";
@@ -65,6 +67,10 @@ pub struct CorpusArgs {
     /// A saved index (from `insights index`) to analyse instead of PATHS.
     #[arg(long, short = 'i', value_name = "FILE")]
     pub index: Option<PathBuf>,
+    /// A Milvus collection (written by `insights index PATHS --store URL`) to analyse instead of PATHS or an index
+    /// file: milvus://HOST[:PORT]/COLLECTION (a build with the `milvus` feature).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["paths", "index"])]
+    pub store: Option<String>,
     #[command(flatten)]
     pub split: SplitArgs,
     #[command(flatten)]
@@ -82,6 +88,21 @@ pub struct Opened {
     pub corpus: Corpus,
     /// The model, if loaded (always when PATHS were indexed; with --index only when asked for).
     pub embedder: Option<Embedder>,
+    /// The store's own search, for a corpus read from a store (`--store`).
+    pub remote: Option<Box<dyn RemoteSearch>>,
+}
+
+impl Opened {
+    /// How a few queries are best searched: through the store's server for a store, else as the corpus is.
+    pub fn nearest_for_queries(&self) -> Nearest<'_> {
+        match &self.remote {
+            Some(search) => Nearest::Remote {
+                vectors: &self.corpus.index.vectors,
+                search: search.as_ref(),
+            },
+            None => self.corpus.nearest(),
+        }
+    }
 }
 
 impl CorpusArgs {
@@ -112,6 +133,19 @@ impl CorpusArgs {
             return Ok(Opened {
                 corpus: Corpus { index, approximate },
                 embedder: Some(embedder),
+                remote: None,
+            });
+        }
+        if let Some(url) = &self.store {
+            let opened = store::open(url, &self.model, need_model)?;
+            let approximate = approximate::for_search(&opened.index, None, ann, searches, &mut events);
+            return Ok(Opened {
+                corpus: Corpus {
+                    index: opened.index,
+                    approximate,
+                },
+                embedder: opened.embedder,
+                remote: Some(opened.search),
             });
         }
         let path = self.index.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX));
@@ -141,6 +175,7 @@ impl CorpusArgs {
         Ok(Opened {
             corpus: Corpus { index, approximate },
             embedder,
+            remote: None,
         })
     }
 }

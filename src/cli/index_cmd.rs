@@ -69,6 +69,15 @@ pub struct IndexArgs {
     /// of PATHS in one of them.
     #[arg(long, value_name = "DIR")]
     pub from_parquet: Option<PathBuf>,
+    /// Write the index to a Milvus collection instead of a file: milvus://HOST[:PORT]/COLLECTION (a build with the
+    /// `milvus` feature). The collection is made when missing; re-indexing embeds only new texts and writes only
+    /// documents that changed; the server indexes the vectors (HNSW). Read it back with `--store URL` in place of
+    /// --index.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["index", "no_wait"])]
+    pub store: Option<String>,
+    /// Rows sent to the store per insert request (with --store).
+    #[arg(long, value_name = "ROWS", default_value_t = 256, requires = "store", value_parser = clap::value_parser!(u32).range(1..=16384))]
+    pub store_batch: u32,
     /// Fail at once when another `insights index` is writing the same index, instead of waiting for it to finish.
     #[arg(long)]
     pub no_wait: bool,
@@ -79,6 +88,9 @@ pub struct IndexArgs {
 
 /// Indexes the paths and writes the index.
 pub fn run(args: &IndexArgs) -> Result<()> {
+    if let Some(url) = &args.store {
+        return index_into_store(args, url);
+    }
     if args.ann == AnnPolicy::Off && args.ann_vectors.is_some() {
         bail!("--ann-vectors sets up the approximate index, which --ann off removes: leave out one of them");
     }
@@ -109,18 +121,8 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     let embedder = args
         .model
         .load_embedder(None, writer.previous().index().map(|p| p.meta.kind.precision))?;
-    let shards = match &args.from_parquet {
-        Some(dir) => Some(shards_for(dir, &insights, &split, &embedder)?),
-        None => None,
-    };
-    let reuse: Vec<VectorSource> = shards
-        .iter()
-        .map(|s| VectorSource {
-            kind: &s.meta.kind,
-            hashes: &s.hashes,
-            vectors: &s.vectors,
-        })
-        .collect();
+    let shards = shards_of(args, &insights, &split, &embedder)?;
+    let reuse = vectors_of(&shards);
     let opts = UpdateOptions {
         date_from: args.split.date_from,
         ann: args.ann,
@@ -182,9 +184,103 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     )
 }
 
+/// The vectors of the shards of `--from-parquet`, when given, for `embedder` and the documents' `insights`.
+fn shards_of(
+    args: &IndexArgs,
+    insights: &[Insight],
+    split: &SplitOptions,
+    embedder: &Embedder,
+) -> Result<Option<ShardSet>> {
+    match &args.from_parquet {
+        Some(dir) => Ok(Some(shards_for(dir, insights, split, embedder)?)),
+        None => Ok(None),
+    }
+}
+
+/// `insights index PATHS --store URL` in a build without the `milvus` feature.
+#[cfg(not(feature = "milvus"))]
+fn index_into_store(args: &IndexArgs, _url: &str) -> Result<()> {
+    refuse_file_options(args)?;
+    Err(super::store::unavailable())
+}
+
+/// Refuses the options of `insights index` that only an index file has.
+fn refuse_file_options(args: &IndexArgs) -> Result<()> {
+    if args.ann != AnnPolicy::Auto || args.ann_vectors.is_some() {
+        bail!(
+            "--ann and --ann-vectors set up FILE.ann beside an index file; a Milvus store is indexed by its server \
+             (leave them out with --store)"
+        );
+    }
+    Ok(())
+}
+
+/// `insights index PATHS --store URL`: the documents' index written to the collection, only what changed.
+#[cfg(feature = "milvus")]
+fn index_into_store(args: &IndexArgs, url: &str) -> Result<()> {
+    use insights::corpus::remote::{update_store, StoreUpdate};
+    use insights::index::milvus::MilvusStore;
+
+    refuse_file_options(args)?;
+    let url = super::store::parse(url)?;
+    let store = MilvusStore::connect(&url).with_insert_rows(args.store_batch as usize);
+    let mut events = StderrEvents::new(args.model.quiet);
+    let split = args.split.options();
+    let (insights, documents) = read_insights(&args.paths, &split, &mut events)?;
+    // Without --precision, a re-index keeps the store's precision.
+    let theirs = store.kind()?;
+    let embedder = args.model.load_embedder(None, theirs.map(|k| k.precision))?;
+    let shards = shards_of(args, &insights, &split, &embedder)?;
+    let reuse = vectors_of(&shards);
+    let how = StoreUpdate {
+        split: &split,
+        date_from: args.split.date_from,
+        reuse: &reuse,
+        stop: stop_on_ctrl_c(),
+    };
+    let updated = update_store(&store, insights, &documents, &embedder, &how, &mut events)?;
+    let (index, stats, written) = (&updated.index, &updated.stats, &updated.written);
+    emit(
+        args.json,
+        || json::stored(&url, &updated),
+        |out, _| {
+            writeln!(
+                out,
+                "indexed {} insights from {} documents into {url} ({} new texts embedded, {} vectors reused, {} new \
+                 sentences embedded; {} documents written: {} rows inserted, {} deleted)",
+                index.len(),
+                index.documents().len(),
+                stats.embedded,
+                stats.reused,
+                stats.sentences_embedded,
+                written.documents_written,
+                written.rows_inserted,
+                written.rows_deleted,
+            )
+        },
+    )
+}
+
+/// The vectors of `shards` for reuse.
+fn vectors_of(shards: &Option<ShardSet>) -> Vec<VectorSource<'_>> {
+    shards
+        .iter()
+        .map(|s| VectorSource {
+            kind: &s.meta.kind,
+            hashes: &s.hashes,
+            vectors: &s.vectors,
+        })
+        .collect()
+}
+
 /// The shards of `dir`, refused unless they hold every text of `insights`, made by `embedder`'s model with the
 /// `split` settings.
-fn shards_for(dir: &Path, insights: &[Insight], split: &SplitOptions, embedder: &Embedder) -> Result<ShardSet> {
+pub(super) fn shards_for(
+    dir: &Path,
+    insights: &[Insight],
+    split: &SplitOptions,
+    embedder: &Embedder,
+) -> Result<ShardSet> {
     let set = read_shards(dir)?;
     let (theirs, ours) = (&set.meta.kind, embedder.kind());
     if !theirs.same_vectors(ours) {

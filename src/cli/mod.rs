@@ -13,6 +13,7 @@ mod progress;
 mod remedies;
 mod signals;
 mod similar_cmd;
+mod store;
 mod values;
 
 use std::io::Write;

@@ -103,7 +103,7 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
     }
     let texts: Vec<&str> = statements.iter().map(text_of).collect();
     let queries = embedder.embed(&texts)?;
-    let nearest = corpus.nearest();
+    let nearest = opened.nearest_for_queries();
     let opts = VerdictOptions {
         said_before: args.said_before,
         related: args.related,
@@ -112,6 +112,11 @@ pub fn run(args: &SimilarArgs) -> Result<()> {
         .rows()
         .map(|q| similar(index, &nearest, q, args.k, args.min_score, &opts))
         .collect();
+    if let Some(failure) = opened.remote.as_ref().and_then(|r| r.failure()) {
+        eprintln!(
+            "insights: warning: the store's search failed ({failure}); the answers came from scoring every vector"
+        );
+    }
     emit(
         args.json,
         || {

@@ -19,6 +19,10 @@ pub enum CorpusError {
     /// An index or one of its companion files could not be read, written or used.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// A Milvus store could not be used.
+    #[cfg(feature = "milvus")]
+    #[error(transparent)]
+    Store(Box<crate::index::milvus::MilvusError>),
     /// Embedding was stopped on request.
     #[error(transparent)]
     Interrupted(#[from] Interrupted),
@@ -52,6 +56,13 @@ pub enum CorpusError {
         /// The path.
         path: PathBuf,
     },
+}
+
+#[cfg(feature = "milvus")]
+impl From<crate::index::milvus::MilvusError> for CorpusError {
+    fn from(e: crate::index::milvus::MilvusError) -> Self {
+        CorpusError::Store(Box::new(e))
+    }
 }
 
 /// Paths joined with commas.

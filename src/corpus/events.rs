@@ -18,6 +18,8 @@ pub enum Work {
     LinkingApproximate,
     /// Updating an existing approximate index.
     UpdatingApproximate,
+    /// Writing rows to a store (a Milvus collection).
+    Storing,
 }
 
 impl Work {
@@ -27,6 +29,7 @@ impl Work {
             Work::Embedding => "embedding",
             Work::LinkingApproximate => "linking the approximate index",
             Work::UpdatingApproximate => "updating the approximate index",
+            Work::Storing => "writing to the store",
         }
     }
 }

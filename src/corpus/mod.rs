@@ -8,6 +8,8 @@ pub mod build;
 pub mod cache;
 mod error;
 mod events;
+#[cfg(feature = "milvus")]
+pub mod remote;
 pub mod saved;
 pub mod shard;
 

@@ -6,6 +6,8 @@ pub mod cache;
 pub mod exact;
 pub mod journal;
 pub mod lock;
+#[cfg(feature = "milvus")]
+pub mod milvus;
 pub mod nearest;
 pub mod parquet;
 pub mod sentences;
@@ -24,7 +26,7 @@ use crate::insight::{Insight, SplitOptions};
 use crate::vectors::Embeddings;
 
 pub use exact::{top_k, top_k_among, Hit};
-pub use nearest::{DistinctTexts, Nearest};
+pub use nearest::{DistinctTexts, Nearest, RemoteSearch};
 pub use sentences::{SentenceLayout, Sentences};
 pub use text_hash::TextHash;
 

@@ -94,6 +94,21 @@ impl DistinctTexts {
 /// what it finds).
 const MAX_EF: usize = 4096;
 
+/// A search served by a vector database: the rows (insights) nearest a query by the database's own index.
+pub trait RemoteSearch: Sync + std::fmt::Debug {
+    /// Up to `limit` rows nearest `query`, best first; an error says why the search could not be made.
+    fn nearest_rows(&self, query: &[f32], limit: usize) -> Result<Vec<usize>, String>;
+
+    /// The most rows one search may ask for.
+    fn max_limit(&self) -> usize;
+
+    /// Called when a search failed and the answer came from scoring every vector instead.
+    fn failed(&self, message: String);
+
+    /// Why a search failed, when one did.
+    fn failure(&self) -> Option<String>;
+}
+
 /// How the nearest insights to a vector are found.
 #[derive(Debug, Clone, Copy)]
 pub enum Nearest<'a> {
@@ -110,12 +125,20 @@ pub enum Nearest<'a> {
         /// The beam width of a search (raised to at least the number of results wanted).
         ef: usize,
     },
+    /// Through a vector database's index, the scores made again from the index's own vectors (so they are exact,
+    /// as with the approximate index); when the database fails, by scoring every vector.
+    Remote {
+        /// The index's vectors.
+        vectors: &'a Embeddings,
+        /// The database.
+        search: &'a dyn RemoteSearch,
+    },
 }
 
 impl Nearest<'_> {
-    /// True when searches go through the approximate index.
+    /// True when searches go through an approximate index (this one's or a database's).
     pub fn is_approximate(&self) -> bool {
-        matches!(self, Nearest::Approximate { .. })
+        matches!(self, Nearest::Approximate { .. } | Nearest::Remote { .. })
     }
 
     /// The `k` rows closest to `query` that `keep` accepts, best first (ties: lower row first), with their exact
@@ -159,7 +182,51 @@ impl Nearest<'_> {
                     ef = (ef * 4).min(MAX_EF);
                 }
             }
+            Nearest::Remote { vectors, search } => remote_top_k(vectors, search, query, k, keep),
         }
+    }
+}
+
+/// [`Nearest::top_k`] through a database: asks for more rows until `k` pass `keep` (or the database has no more),
+/// scoring each with the index's vector.
+fn remote_top_k(
+    vectors: &Embeddings,
+    search: &dyn RemoteSearch,
+    query: &[f32],
+    k: usize,
+    keep: &(dyn Fn(usize) -> bool + Sync),
+) -> Vec<Hit> {
+    let most = search.max_limit().min(vectors.len()).max(1);
+    // More than k from the start: copies of a text tie, and the database breaks ties its own way.
+    let mut limit = (k.saturating_mul(2)).max(k + 16).clamp(1, most);
+    loop {
+        let rows = match search.nearest_rows(query, limit) {
+            Ok(rows) => rows,
+            Err(message) => {
+                search.failed(message);
+                return top_k(vectors, query, k, keep);
+            }
+        };
+        let mut hits: Vec<Hit> = rows
+            .iter()
+            .copied()
+            .filter(|&r| r < vectors.len() && keep(r))
+            .map(|index| Hit {
+                index,
+                score: dot(query, vectors.row(index)),
+            })
+            .collect();
+        let exhausted = rows.len() < limit || limit >= most;
+        if hits.len() >= k || exhausted {
+            if hits.len() < k && rows.len() < vectors.len() && limit >= most {
+                // The filter rejects nearly everything the database can return at once: only a full scan finds k.
+                return top_k(vectors, query, k, keep);
+            }
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+            hits.truncate(k);
+            return hits;
+        }
+        limit = (limit * 4).min(most);
     }
 }
 

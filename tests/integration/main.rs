@@ -14,6 +14,7 @@ mod golden;
 mod int8;
 mod lifecycle;
 mod memory;
+mod milvus;
 mod model_loading;
 mod pipeline;
 mod shards;

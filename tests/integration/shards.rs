@@ -7,6 +7,7 @@ use std::process::Command;
 
 use crate::cli_embed::insights;
 use crate::common::{default_model, seeds};
+use crate::model_loading::write_model_with_real_tokenizer;
 
 /// Runs the binary; its stdout, or a panic with its stderr.
 fn run(cmd: &mut Command) -> String {
@@ -100,12 +101,17 @@ fn spark_python() -> PathBuf {
 #[test]
 #[ignore = "needs pyspark and Java: .ci/run runs it (scripts/scale_out_env.sh sets them up)"]
 fn spark_embeds_2000_debian_passages_in_4_shards_as_one_process_does() {
-    default_model();
     let tmp = tempfile::tempdir().unwrap();
+    // A random model with the real tokenizer: the forward passes cost nothing, and what is tested (which texts
+    // each shard embeds, the Parquet round trip, Spark's tasks, the index from the shards) is all real. The real
+    // model goes through the same path in `an_index_from_shards_is_the_index_made_directly_and_embeds_nothing`.
+    let tiny = tmp.path().join("tiny");
+    write_model_with_real_tokenizer(&tiny);
+    let tiny = tiny.to_str().unwrap();
     let passages = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian_2000.jsonl");
     let docs = vec![passages];
     let direct = tmp.path().join("direct.idx");
-    let made = index(&docs, &direct, &[]);
+    let made = index(&docs, &direct, &["--model", tiny]);
     let shards = tmp.path().join("shards");
     let from = tmp.path().join("spark.idx");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/spark_embed.py");
@@ -116,6 +122,7 @@ fn spark_embeds_2000_debian_passages_in_4_shards_as_one_process_does() {
         .arg("--index")
         .arg(&from)
         .args(&docs)
+        .args(["--", "--model", tiny])
         .output()
         .expect("the Spark script runs");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -58,6 +58,45 @@ pub fn indexed<'a>(path: &Path, ann_path: &Path, updated: &'a Updated) -> impl S
     }
 }
 
+/// The payload of `insights index --store`: the store written, what was embedded and reused, and the rows
+/// inserted and deleted.
+#[cfg(feature = "milvus")]
+pub fn stored<'a>(
+    url: &crate::index::milvus::StoreUrl,
+    updated: &'a crate::corpus::remote::StoreUpdated,
+) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct Stored<'a> {
+        store: String,
+        documents: usize,
+        insights: usize,
+        embedded: usize,
+        reused: usize,
+        sentences_embedded: usize,
+        documents_written: usize,
+        rows_inserted: usize,
+        rows_deleted: usize,
+        model: &'a str,
+        dim: usize,
+        precision: &'static str,
+    }
+    let index = &updated.index;
+    Stored {
+        store: url.to_string(),
+        documents: index.documents().len(),
+        insights: index.len(),
+        embedded: updated.stats.embedded,
+        reused: updated.stats.reused,
+        sentences_embedded: updated.stats.sentences_embedded,
+        documents_written: updated.written.documents_written,
+        rows_inserted: updated.written.rows_inserted,
+        rows_deleted: updated.written.rows_deleted,
+        model: &index.meta.kind.model_id,
+        dim: index.meta.kind.dim,
+        precision: index.meta.kind.precision.name(),
+    }
+}
+
 /// The payload of `insights models fetch`: the model, the folder holding it, where it came from, and whether its
 /// weights' checksum was verified.
 pub fn model_fetched<'a>(name: &'a str, folder: &Path, source: &ModelSource, verified: bool) -> impl Serialize + 'a {

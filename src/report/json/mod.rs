@@ -14,6 +14,8 @@ mod corpus;
 mod similar;
 
 pub use analyses::{duplicates, links, neighbours, originality, report, topics, Groups};
+#[cfg(feature = "milvus")]
+pub use corpus::stored;
 pub use corpus::{indexed, model_fetched, models, AnnSummary, KnownModelRow};
 pub use similar::{similar, SimilarJson, SimilarOutput};
 

@@ -1,0 +1,488 @@
+//! A Milvus collection as the store of an index (feature `milvus`): what `--store milvus://HOST:PORT/COLLECTION`
+//! names. The collection holds every insight's and sentence's vector with the insight's provenance
+//! ([`rows`] has the layout), is indexed by the server (HNSW), and is updated one document at a time, so that an
+//! update cut off anywhere (the server killed, the network gone) leaves documents that are either whole or marked
+//! as cut off, and the next update finishes the job without duplicating a row.
+//!
+//! The server is spoken to over its RESTful API ([`client`]), which needs no client library beyond HTTP.
+
+mod client;
+mod rows;
+mod search;
+mod url;
+
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use self::client::{id_of, Client, QUERY_WINDOW};
+use self::rows::{assemble, documents_of, StoredDocument, META};
+use crate::embed::{Precision, VectorKind};
+use crate::index::{Index, IndexMeta};
+use crate::insight::SplitOptions;
+
+pub use self::search::StoreSearch;
+pub use self::url::StoreUrl;
+
+/// Rows inserted per request by default: about 1 MB of JSON with 384-dimensional vectors.
+pub const INSERT_ROWS: usize = 256;
+
+/// Ids deleted per request.
+const DELETE_IDS: usize = 1024;
+
+/// Rows read per query when reading a whole collection.
+const READ_ROWS: usize = 4096;
+
+/// How long a writer waits for the server to show its last write (Milvus reads are "bounded": about 5 s behind
+/// writes by default).
+const VISIBLE_WITHIN: Duration = Duration::from_secs(120);
+
+/// Why a Milvus store could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MilvusError {
+    /// The server did not answer (refused the connection, timed out, or answered with an HTTP error).
+    #[error("{url}: {op} failed ({attempts} attempt(s)): {message}; is a Milvus server (2.3 or newer) listening at {}:{}?", url.host, url.port)]
+    Unreachable {
+        /// The store.
+        url: StoreUrl,
+        /// What was being done.
+        op: &'static str,
+        /// How often it was tried.
+        attempts: u32,
+        /// The last failure.
+        message: String,
+    },
+    /// The server answered with an error.
+    #[error("{url}: the server refused {op} (code {code}): {message}")]
+    Refused {
+        /// The store.
+        url: StoreUrl,
+        /// What was being done.
+        op: &'static str,
+        /// Milvus's error code.
+        code: i64,
+        /// Milvus's message.
+        message: String,
+    },
+    /// The server's answer was not what the API promises.
+    #[error("{url}: unexpected answer from the server: {message}")]
+    Protocol {
+        /// The store.
+        url: StoreUrl,
+        /// What was wrong.
+        message: String,
+    },
+    /// The collection does not exist.
+    #[error("{url}: no such collection; make it with `insights index PATHS --store {url}`")]
+    Missing {
+        /// The store.
+        url: StoreUrl,
+    },
+    /// The collection was not made by insights.
+    #[error("{url}: this collection was not made by insights (its description is {description:?}); choose another collection name")]
+    Foreign {
+        /// The store.
+        url: StoreUrl,
+        /// The collection's description.
+        description: String,
+    },
+    /// The collection's vectors were made by another model, dimension or precision.
+    #[error("{url}: made with model {store_model} (dim {store_dim}, {store_precision} precision), not {model} (dim {dim}, {precision} precision); give the same --model and --precision, or another collection")]
+    OtherModel {
+        /// The store.
+        url: StoreUrl,
+        /// The model that made the collection's vectors.
+        store_model: String,
+        /// Their dimension.
+        store_dim: usize,
+        /// Their precision.
+        store_precision: Precision,
+        /// The model in use.
+        model: String,
+        /// Its dimension.
+        dim: usize,
+        /// Its precision.
+        precision: Precision,
+    },
+    /// An update was cut off: some documents are incomplete until `insights index --store` runs again.
+    #[error("{url}: an `insights index --store` was cut off before it finished ({documents} document(s) incomplete); run it again to complete the store")]
+    Incomplete {
+        /// The store.
+        url: StoreUrl,
+        /// Documents whose rows are incomplete.
+        documents: usize,
+    },
+    /// A row of the collection is not one insights writes.
+    #[error("{url}: {message}; the collection is damaged or was written by something else")]
+    Damaged {
+        /// The store.
+        url: StoreUrl,
+        /// What is wrong.
+        message: String,
+    },
+    /// The server did not show a write within [`VISIBLE_WITHIN`].
+    #[error("{url}: the server did not show its own write within {} s", VISIBLE_WITHIN.as_secs())]
+    NotVisible {
+        /// The store.
+        url: StoreUrl,
+    },
+}
+
+/// What a collection's description records: that insights made it, and with which vectors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Description {
+    /// The store's layout version.
+    insights_store: u32,
+    model_id: String,
+    weights_sha256: String,
+    dim: usize,
+    precision: Precision,
+}
+
+/// The layout version this build writes and reads.
+const LAYOUT_VERSION: u32 = 1;
+
+impl Description {
+    fn of(kind: &VectorKind) -> Description {
+        Description {
+            insights_store: LAYOUT_VERSION,
+            model_id: kind.model_id.clone(),
+            weights_sha256: kind.weights_sha256.clone(),
+            dim: kind.dim,
+            precision: kind.precision,
+        }
+    }
+
+    fn kind(&self) -> VectorKind {
+        VectorKind {
+            model_id: self.model_id.clone(),
+            weights_sha256: self.weights_sha256.clone(),
+            dim: self.dim,
+            precision: self.precision,
+        }
+    }
+}
+
+/// A store's content as an update finds it.
+pub struct Stored {
+    /// The complete documents as an index (the vectors a build reuses).
+    pub index: Index,
+    documents: std::collections::HashMap<String, StoredDocument>,
+    /// The ids of the meta rows there are now (replaced when the update completes).
+    meta_ids: Vec<i64>,
+}
+
+/// What an update of a store did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Documents whose rows were written.
+    pub documents_written: usize,
+    /// Insight and sentence rows inserted.
+    pub rows_inserted: usize,
+    /// Rows deleted (of removed or changed documents, or of documents an interrupted update left incomplete).
+    pub rows_deleted: usize,
+}
+
+/// A Milvus collection holding an index.
+pub struct MilvusStore {
+    client: Client,
+    url: StoreUrl,
+    insert_rows: usize,
+}
+
+impl MilvusStore {
+    /// The store `url` names (nothing is asked of the server yet).
+    pub fn connect(url: &StoreUrl) -> MilvusStore {
+        MilvusStore {
+            client: Client::new(url),
+            url: url.clone(),
+            insert_rows: INSERT_ROWS,
+        }
+    }
+
+    /// The same store, inserting `rows` rows per request (at least 1) instead of [`INSERT_ROWS`].
+    pub fn with_insert_rows(mut self, rows: usize) -> MilvusStore {
+        self.insert_rows = rows.max(1);
+        self
+    }
+
+    /// The store's address.
+    pub fn url(&self) -> &StoreUrl {
+        &self.url
+    }
+
+    /// What made the collection's vectors, or `None` when there is no such collection; a collection insights did
+    /// not make is refused.
+    pub fn kind(&self) -> Result<Option<VectorKind>, MilvusError> {
+        let Some(described) = self.client.describe()? else {
+            return Ok(None);
+        };
+        let description = described.get("description").and_then(Value::as_str).unwrap_or("");
+        match serde_json::from_str::<Description>(description) {
+            Ok(d) if d.insights_store == LAYOUT_VERSION => Ok(Some(d.kind())),
+            _ => Err(MilvusError::Foreign {
+                url: self.url.clone(),
+                description: description.to_string(),
+            }),
+        }
+    }
+
+    /// Refuses a collection whose vectors are not of `kind`.
+    pub fn check_kind(&self, theirs: &VectorKind, ours: &VectorKind) -> Result<(), MilvusError> {
+        if theirs.same_vectors(ours) {
+            return Ok(());
+        }
+        Err(MilvusError::OtherModel {
+            url: self.url.clone(),
+            store_model: theirs.model_id.clone(),
+            store_dim: theirs.dim,
+            store_precision: theirs.precision,
+            model: ours.model_id.clone(),
+            dim: ours.dim,
+            precision: ours.precision,
+        })
+    }
+
+    /// The index the store holds, for analysis: refused when the collection is missing or an update of it was cut
+    /// off.
+    pub fn load(&self) -> Result<Index, MilvusError> {
+        let kind = self
+            .kind()?
+            .ok_or_else(|| MilvusError::Missing { url: self.url.clone() })?;
+        let metas = self.meta_rows()?;
+        let current = metas
+            .last()
+            .filter(|m| m.get("state").and_then(Value::as_str) == Some("complete"));
+        let Some(current) = current else {
+            let stored = self.read(kind, None)?;
+            let incomplete = stored.documents.values().filter(|d| !d.complete).count();
+            return Err(MilvusError::Incomplete {
+                url: self.url.clone(),
+                documents: incomplete.max(1),
+            });
+        };
+        let split = split_of(current);
+        let stored = self.read(kind, split)?;
+        let expected = current.get("rows").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let found: usize = stored.documents.values().map(|d| d.ids.len()).sum();
+        let incomplete = stored.documents.values().filter(|d| !d.complete).count();
+        if incomplete > 0 || found != expected {
+            return Err(MilvusError::Incomplete {
+                url: self.url.clone(),
+                documents: incomplete.max(1),
+            });
+        }
+        Ok(stored.index)
+    }
+
+    /// Begins an update by an index of `kind`: creates the collection when there is none (refusing one of other
+    /// vectors), marks it as being updated, waits until the server shows that mark (so that everything written
+    /// before is visible too), and reads what it holds.
+    pub fn begin_update(&self, kind: &VectorKind) -> Result<Stored, MilvusError> {
+        match self.kind()? {
+            Some(theirs) => self.check_kind(&theirs, kind)?,
+            None => {
+                let description = serde_json::to_string(&Description::of(kind)).expect("serializes");
+                self.client.create(kind.dim, &description)?;
+            }
+        }
+        let mark = self.insert_meta(kind.dim, json!({ "state": "updating" }))?;
+        self.wait_visible(mark)?;
+        let metas = self.meta_rows()?;
+        let split = metas.iter().rev().find_map(split_of);
+        let mut stored = self.read(kind.clone(), split)?;
+        stored.meta_ids = metas.iter().filter_map(|m| m.get("id").and_then(id_of)).collect();
+        Ok(stored)
+    }
+
+    /// Makes the store hold `index` (built with the vectors of `stored` reused): documents removed, changed or left
+    /// incomplete are deleted, new and changed ones written, each with its marker last, then the store is marked
+    /// complete and the server waited for until it shows that. `progress` gets the rows written so far and in all.
+    pub fn finish_update(
+        &self,
+        index: &Index,
+        stored: Stored,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<WriteStats, MilvusError> {
+        let mut stats = WriteStats::default();
+        let documents = documents_of(index);
+        let mut old = stored.documents;
+        let mut to_delete: Vec<i64> = Vec::new();
+        let mut to_write = Vec::new();
+        let mut markers_to_move = Vec::new();
+        for doc in documents {
+            match old.remove(&doc.key) {
+                Some(s) if s.complete && s.marker.as_ref().is_some_and(|m| m.2 == doc.fingerprint) => {
+                    let (marker_id, order, _) = s.marker.expect("checked");
+                    if order != doc.order {
+                        markers_to_move.push((marker_id, doc));
+                    }
+                }
+                Some(s) => {
+                    to_delete.extend(s.ids);
+                    to_write.push(doc);
+                }
+                None => to_write.push(doc),
+            }
+        }
+        // What is left are documents no longer in the corpus.
+        to_delete.extend(old.into_values().flat_map(|s| s.ids));
+        for ids in to_delete.chunks(DELETE_IDS) {
+            self.client.delete(ids)?;
+            stats.rows_deleted += ids.len();
+        }
+        let total: usize = to_write.iter().map(|d| d.rows.len()).sum();
+        progress(0, total);
+        // Rows of several documents share a request; a document's marker is sent only after the request holding
+        // its last rows has been answered.
+        let mut batch: Vec<&Value> = Vec::with_capacity(self.insert_rows);
+        let mut markers: Vec<&Value> = Vec::new();
+        for doc in &to_write {
+            for row in &doc.rows {
+                batch.push(row);
+                if batch.len() == self.insert_rows {
+                    self.flush(&mut batch, &mut markers, &mut stats)?;
+                    progress(stats.rows_inserted, total);
+                }
+            }
+            markers.push(&doc.marker);
+        }
+        self.flush(&mut batch, &mut markers, &mut stats)?;
+        progress(stats.rows_inserted, total);
+        for (old_marker, doc) in &markers_to_move {
+            self.client.insert(&[&doc.marker])?;
+            self.client.delete(&[*old_marker])?;
+        }
+        let rows = index.len() + index.sentences.as_ref().map_or(0, |s| s.len()) + documents_count(index);
+        let done = self.insert_meta(
+            index.meta.kind.dim,
+            json!({ "state": "complete", "split": index.meta.split.describe(), "rows": rows }),
+        )?;
+        if !stored.meta_ids.is_empty() {
+            self.client.delete(&stored.meta_ids)?;
+        }
+        self.wait_visible(done)?;
+        Ok(stats)
+    }
+
+    /// The ids of the insights nearest `vector` by the server's index, best first: (document key, place among the
+    /// document's insights) of each.
+    pub fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<(String, usize)>, MilvusError> {
+        let found = self
+            .client
+            .search(vector, "kind == \"insight\"", &["doc_key", "seq"], limit)?;
+        let hit = |row: &Value| {
+            let key = row.get("doc_key")?.as_str()?.to_string();
+            Some((key, row.get("seq")?.as_u64()? as usize))
+        };
+        found
+            .iter()
+            .map(|row| hit(row).ok_or_else(|| self.damaged(format!("a search hit without its insight: {row}"))))
+            .collect()
+    }
+
+    /// Inserts `batch`, then `markers` (of documents whose rows were all in this or an earlier batch).
+    fn flush<'a>(
+        &self,
+        batch: &mut Vec<&'a Value>,
+        markers: &mut Vec<&'a Value>,
+        stats: &mut WriteStats,
+    ) -> Result<(), MilvusError> {
+        if !batch.is_empty() {
+            self.client.insert(batch)?;
+            stats.rows_inserted += batch.len();
+            batch.clear();
+        }
+        for chunk in markers.chunks(self.insert_rows) {
+            self.client.insert(chunk)?;
+            stats.documents_written += chunk.len();
+        }
+        markers.clear();
+        Ok(())
+    }
+
+    /// The meta rows, oldest first.
+    fn meta_rows(&self) -> Result<Vec<Value>, MilvusError> {
+        let mut rows = self
+            .client
+            .query(&format!("kind == \"{META}\""), &["*"], QUERY_WINDOW)?;
+        rows.sort_by_key(|r| r.get("id").and_then(id_of).unwrap_or(i64::MIN));
+        Ok(rows)
+    }
+
+    fn insert_meta(&self, dim: usize, mut fields: Value) -> Result<i64, MilvusError> {
+        fields["kind"] = json!(META);
+        fields["doc_key"] = json!("");
+        fields["vector"] = json!(vec![0f32; dim]);
+        let ids = self.client.insert(&[&fields])?;
+        Ok(ids[0])
+    }
+
+    /// Waits until a query finds row `id`.
+    fn wait_visible(&self, id: i64) -> Result<(), MilvusError> {
+        let start = Instant::now();
+        let mut wait = Duration::from_millis(100);
+        while start.elapsed() < VISIBLE_WITHIN {
+            if !self.client.query(&format!("id == {id}"), &["id"], 1)?.is_empty() {
+                return Ok(());
+            }
+            sleep(wait);
+            wait = (wait * 2).min(Duration::from_secs(1));
+        }
+        Err(MilvusError::NotVisible { url: self.url.clone() })
+    }
+
+    /// Every insight, sentence and document row, read in pages by id, put together.
+    fn read(&self, kind: VectorKind, split: Option<SplitOptions>) -> Result<Stored, MilvusError> {
+        let mut rows = Vec::new();
+        let mut after: Option<i64> = None;
+        loop {
+            let filter = match after {
+                None => format!("kind != \"{META}\""),
+                Some(last) => format!("kind != \"{META}\" && id > {last}"),
+            };
+            let page = self.client.query(&filter, &["*"], READ_ROWS)?;
+            let ids: Vec<i64> = page.iter().filter_map(|r| r.get("id").and_then(id_of)).collect();
+            if ids.len() != page.len() {
+                return Err(self.damaged("a row without an id".into()));
+            }
+            let Some(&last) = ids.iter().max() else { break };
+            let full = page.len() == READ_ROWS;
+            rows.extend(page);
+            if !full {
+                break;
+            }
+            after = Some(last);
+        }
+        let meta = IndexMeta {
+            kind,
+            split: split.unwrap_or_default().canonical(),
+        };
+        let assembled = assemble(meta, rows).map_err(|m| self.damaged(m))?;
+        Ok(Stored {
+            index: assembled.index,
+            documents: assembled.stored,
+            meta_ids: Vec::new(),
+        })
+    }
+
+    fn damaged(&self, message: String) -> MilvusError {
+        MilvusError::Damaged {
+            url: self.url.clone(),
+            message,
+        }
+    }
+}
+
+/// The split settings a meta row records.
+fn split_of(meta: &Value) -> Option<SplitOptions> {
+    SplitOptions::parse(meta.get("split")?.as_str()?)
+}
+
+/// The number of documents of `index`.
+fn documents_count(index: &Index) -> usize {
+    index.documents().len()
+}
