@@ -15,7 +15,7 @@ and the server one that scripts/milvus_server.py lays out (or any Milvus 2.3 on 
 It uses Milvus's own Python client (pymilvus 2.3, gRPC; installed with numpy into the running virtualenv when
 missing): creates the collection `bench_N`, inserts in requests of --batch rows, flushes, builds the HNSW index and
 waits for it, loads it, then runs each query alone (strong consistency off: the data is static), best of --repeat,
-and prints one JSON line. Nothing but 127.0.0.1 is spoken to.
+and prints one JSON line per search breadth (--ef 64,200). Nothing but 127.0.0.1 is spoken to.
 """
 import argparse
 import json
@@ -27,7 +27,9 @@ try:
     import numpy as np
     import pymilvus
 except ImportError:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "numpy", "pymilvus==2.3.7"])
+    # pymilvus 2.3 imports pkg_resources (setuptools before 70) and environs, which breaks on marshmallow 4.
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "numpy", "pymilvus==2.3.7",
+                           "setuptools<70", "marshmallow<4"])
     import numpy as np
     import pymilvus
 
@@ -53,7 +55,7 @@ def main():
     ap.add_argument("--batch", type=int, default=10000, help="rows per insert request")
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=100)
-    ap.add_argument("--ef", type=int, default=200)
+    ap.add_argument("--ef", default="200", help="search breadths, comma-separated: one JSON line each")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each query; the fastest counts")
     ap.add_argument("--k", type=int, default=10)
     a = ap.parse_args()
@@ -79,28 +81,38 @@ def main():
                                 "params": {"M": a.m, "efConstruction": a.ef_construction}})
     utility.wait_for_index_building_complete(name)
     col.load()
+    # Sealing and compaction go on after the first build: wait until every row is in an indexed, loaded segment
+    # (a segment not indexed yet is searched exhaustively, which would flatter recall and spoil the latencies).
+    while True:
+        progress = utility.index_building_progress(name)
+        segments = utility.get_query_segment_info(name)
+        loaded = sum(s.num_rows for s in segments if s.index_name)
+        if progress["indexed_rows"] == n and progress.get("pending_index_rows", 0) == 0 and loaded == n:
+            break
+        time.sleep(5)
     index_s = time.perf_counter() - t
-    params = {"metric_type": "IP", "params": {"ef": a.ef}}
-    found, lat = [], []
-    for q in queries:
-        best = None
-        for _ in range(a.repeat):
-            t = time.perf_counter()
-            hits = col.search([q.tolist()], "vector", params, limit=k, consistency_level="Eventually")
-            dt = time.perf_counter() - t
-            best = dt if best is None else min(best, dt)
-        lat.append(best)
-        found.append([h.id for h in hits[0]])
-    lat.sort()
-    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1e6
-    hit = sum(len(set(f) & set(e.tolist())) for f, e in zip(found, exact))
-    print(json.dumps({
-        "n": n, "dim": a.dim, "queries": len(queries), "batch": a.batch, "m": a.m,
-        "ef_construction": a.ef_construction, "ef": a.ef, "pymilvus": pymilvus.__version__,
-        "insert_s": round(insert_s, 1), "insert_per_s": round(n / insert_s), "index_s": round(index_s, 1),
-        "recall_at_10": round(hit / (k * len(queries)), 4),
-        "p50_us": round(pct(0.50)), "p99_us": round(pct(0.99)),
-    }))
+    for ef in [int(e) for e in a.ef.split(",")]:
+        params = {"metric_type": "IP", "params": {"ef": ef}}
+        found, lat = [], []
+        for q in queries:
+            best = None
+            for _ in range(a.repeat):
+                t = time.perf_counter()
+                hits = col.search([q.tolist()], "vector", params, limit=k, consistency_level="Eventually")
+                dt = time.perf_counter() - t
+                best = dt if best is None else min(best, dt)
+            lat.append(best)
+            found.append([h.id for h in hits[0]])
+        lat.sort()
+        pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1e6
+        hit = sum(len(set(f) & set(e.tolist())) for f, e in zip(found, exact))
+        print(json.dumps({
+            "n": n, "dim": a.dim, "queries": len(queries), "batch": a.batch, "m": a.m,
+            "ef_construction": a.ef_construction, "ef": ef, "pymilvus": pymilvus.__version__,
+            "insert_s": round(insert_s, 1), "insert_per_s": round(n / insert_s), "index_s": round(index_s, 1),
+            "segments": len(segments), "recall_at_10": round(hit / (k * len(queries)), 4),
+            "p50_us": round(pct(0.50)), "p99_us": round(pct(0.99)),
+        }), flush=True)
 
 
 if __name__ == "__main__":

@@ -163,9 +163,20 @@ fn index_file(paths: &[PathBuf], file: &Path) {
         .args(["--quiet", "--ann", "off"]));
 }
 
-/// The JSON output of `insights ARGS --json`, from the store and from the index file: they must be the same.
+/// The JSON output of `insights ARGS --json`, from the store and from the index file: they must be the same, and
+/// the store's must come without a warning (a failed search of the server's is answered by a full scan, and says so).
 fn same_answer(args: &[&str], url: &str, file: &Path) -> String {
-    let from_store = run(insights().args(args).args(["--store", url, "--json", "--quiet"]));
+    let out = insights()
+        .args(args)
+        .args(["--store", url, "--json", "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "insights {args:?} --store: {stderr}"
+    );
+    let from_store = String::from_utf8(out.stdout).unwrap();
     let from_file = run(insights().args(args).arg("-i").arg(file).args(["--json", "--quiet"]));
     assert_eq!(from_store, from_file, "insights {args:?}");
     from_store

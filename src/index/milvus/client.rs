@@ -6,6 +6,7 @@
 use std::thread::sleep;
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{MilvusError, StoreUrl};
@@ -82,14 +83,29 @@ impl Client {
             "vectorField": "vector",
             "description": description,
         });
-        self.call("create collection", "collections/create", Some(&body), Repeat::Never)
-            .map(drop)
+        self.call(
+            "create collection",
+            "collections/create",
+            Some(body.to_string()),
+            Repeat::Never,
+        )
+        .map(drop)
     }
 
-    /// Inserts `rows` (JSON objects with a `vector` and dynamic fields) and gives their new ids.
-    pub(super) fn insert(&self, rows: &[&Value]) -> Result<Vec<i64>, MilvusError> {
-        let body = json!({ "collectionName": self.url.collection, "data": rows });
-        let data = self.call("insert", "insert", Some(&body), Repeat::Never)?;
+    /// Inserts `rows` (each serialised as a JSON object with a `vector` and dynamic fields) and gives their new ids.
+    pub(super) fn insert<T: Serialize>(&self, rows: &[&T]) -> Result<Vec<i64>, MilvusError> {
+        #[derive(Serialize)]
+        struct Insert<'a, T> {
+            #[serde(rename = "collectionName")]
+            collection: &'a str,
+            data: &'a [&'a T],
+        }
+        let body = Insert {
+            collection: &self.url.collection,
+            data: rows,
+        };
+        let body = serde_json::to_string(&body).map_err(|e| self.protocol(format!("a row does not serialize: {e}")))?;
+        let data = self.call("insert", "insert", Some(body), Repeat::Never)?;
         let ids = data.get("insertIds").and_then(Value::as_array);
         let ids: Option<Vec<i64>> = ids.map(|ids| ids.iter().map(id_of).collect()).unwrap_or(None);
         match ids {
@@ -107,7 +123,7 @@ impl Client {
             "outputFields": fields,
             "limit": limit.clamp(1, QUERY_WINDOW),
         });
-        let data = self.call("query", "query", Some(&body), Repeat::Safe)?;
+        let data = self.call("query", "query", Some(body.to_string()), Repeat::Safe)?;
         self.rows(data)
     }
 
@@ -127,14 +143,15 @@ impl Client {
             "outputFields": fields,
             "limit": limit.clamp(1, QUERY_WINDOW),
         });
-        let data = self.call("search", "search", Some(&body), Repeat::Safe)?;
+        let data = self.call("search", "search", Some(body.to_string()), Repeat::Safe)?;
         self.rows(data)
     }
 
     /// Deletes the rows with these ids (deleting a row twice is harmless, so this is retried).
     pub(super) fn delete(&self, ids: &[i64]) -> Result<(), MilvusError> {
         let body = json!({ "collectionName": self.url.collection, "id": ids });
-        self.call("delete", "delete", Some(&body), Repeat::Safe).map(drop)
+        self.call("delete", "delete", Some(body.to_string()), Repeat::Safe)
+            .map(drop)
     }
 
     /// The rows of a query or search answer.
@@ -153,19 +170,19 @@ impl Client {
     }
 
     /// One call: GET `path` without a body, else POST `body`; the answer's `data` when its `code` is 200.
-    fn call(&self, op: &'static str, path: &str, body: Option<&Value>, repeat: Repeat) -> Result<Value, MilvusError> {
+    fn call(&self, op: &'static str, path: &str, body: Option<String>, repeat: Repeat) -> Result<Value, MilvusError> {
         let url = format!("{}/{path}", self.base);
         let mut wait = FIRST_RETRY;
         let mut attempt = 1;
         let start = std::time::Instant::now();
         loop {
-            let sent = match body {
+            let sent = match &body {
                 None => self.agent.get(&url).call(),
                 Some(body) => self
                     .agent
                     .post(&url)
                     .set("Content-Type", "application/json")
-                    .send_string(&body.to_string()),
+                    .send_string(body),
             };
             let failure = match sent {
                 Ok(response) => match response.into_string() {

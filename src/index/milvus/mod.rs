@@ -6,7 +6,9 @@
 //!
 //! The server is spoken to over its RESTful API ([`client`]), which needs no client library beyond HTTP.
 
+mod assemble;
 mod client;
+mod error;
 mod rows;
 mod search;
 mod url;
@@ -14,15 +16,16 @@ mod url;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use self::assemble::{assemble, StoredDocument};
 use self::client::{id_of, Client, QUERY_WINDOW};
-use self::rows::{assemble, documents_of, StoredDocument, META};
-use crate::embed::{Precision, VectorKind};
+use self::rows::{documents_of, Description, Row, LAYOUT_VERSION, META};
+use crate::embed::VectorKind;
 use crate::index::{Index, IndexMeta};
 use crate::insight::SplitOptions;
 
+pub use self::error::MilvusError;
 pub use self::search::StoreSearch;
 pub use self::url::StoreUrl;
 
@@ -37,134 +40,7 @@ const READ_ROWS: usize = 4096;
 
 /// How long a writer waits for the server to show its last write (Milvus reads are "bounded": about 5 s behind
 /// writes by default).
-const VISIBLE_WITHIN: Duration = Duration::from_secs(120);
-
-/// Why a Milvus store could not be used.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MilvusError {
-    /// The server did not answer (refused the connection, timed out, or answered with an HTTP error).
-    #[error("{url}: {op} failed ({attempts} attempt(s)): {message}; is a Milvus server (2.3 or newer) listening at {}:{}?", url.host, url.port)]
-    Unreachable {
-        /// The store.
-        url: StoreUrl,
-        /// What was being done.
-        op: &'static str,
-        /// How often it was tried.
-        attempts: u32,
-        /// The last failure.
-        message: String,
-    },
-    /// The server answered with an error.
-    #[error("{url}: the server refused {op} (code {code}): {message}")]
-    Refused {
-        /// The store.
-        url: StoreUrl,
-        /// What was being done.
-        op: &'static str,
-        /// Milvus's error code.
-        code: i64,
-        /// Milvus's message.
-        message: String,
-    },
-    /// The server's answer was not what the API promises.
-    #[error("{url}: unexpected answer from the server: {message}")]
-    Protocol {
-        /// The store.
-        url: StoreUrl,
-        /// What was wrong.
-        message: String,
-    },
-    /// The collection does not exist.
-    #[error("{url}: no such collection; make it with `insights index PATHS --store {url}`")]
-    Missing {
-        /// The store.
-        url: StoreUrl,
-    },
-    /// The collection was not made by insights.
-    #[error("{url}: this collection was not made by insights (its description is {description:?}); choose another collection name")]
-    Foreign {
-        /// The store.
-        url: StoreUrl,
-        /// The collection's description.
-        description: String,
-    },
-    /// The collection's vectors were made by another model, dimension or precision.
-    #[error("{url}: made with model {store_model} (dim {store_dim}, {store_precision} precision), not {model} (dim {dim}, {precision} precision); give the same --model and --precision, or another collection")]
-    OtherModel {
-        /// The store.
-        url: StoreUrl,
-        /// The model that made the collection's vectors.
-        store_model: String,
-        /// Their dimension.
-        store_dim: usize,
-        /// Their precision.
-        store_precision: Precision,
-        /// The model in use.
-        model: String,
-        /// Its dimension.
-        dim: usize,
-        /// Its precision.
-        precision: Precision,
-    },
-    /// An update was cut off: some documents are incomplete until `insights index --store` runs again.
-    #[error("{url}: an `insights index --store` was cut off before it finished ({documents} document(s) incomplete); run it again to complete the store")]
-    Incomplete {
-        /// The store.
-        url: StoreUrl,
-        /// Documents whose rows are incomplete.
-        documents: usize,
-    },
-    /// A row of the collection is not one insights writes.
-    #[error("{url}: {message}; the collection is damaged or was written by something else")]
-    Damaged {
-        /// The store.
-        url: StoreUrl,
-        /// What is wrong.
-        message: String,
-    },
-    /// The server did not show a write within [`VISIBLE_WITHIN`].
-    #[error("{url}: the server did not show its own write within {} s", VISIBLE_WITHIN.as_secs())]
-    NotVisible {
-        /// The store.
-        url: StoreUrl,
-    },
-}
-
-/// What a collection's description records: that insights made it, and with which vectors.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Description {
-    /// The store's layout version.
-    insights_store: u32,
-    model_id: String,
-    weights_sha256: String,
-    dim: usize,
-    precision: Precision,
-}
-
-/// The layout version this build writes and reads.
-const LAYOUT_VERSION: u32 = 1;
-
-impl Description {
-    fn of(kind: &VectorKind) -> Description {
-        Description {
-            insights_store: LAYOUT_VERSION,
-            model_id: kind.model_id.clone(),
-            weights_sha256: kind.weights_sha256.clone(),
-            dim: kind.dim,
-            precision: kind.precision,
-        }
-    }
-
-    fn kind(&self) -> VectorKind {
-        VectorKind {
-            model_id: self.model_id.clone(),
-            weights_sha256: self.weights_sha256.clone(),
-            dim: self.dim,
-            precision: self.precision,
-        }
-    }
-}
+pub(super) const VISIBLE_WITHIN: Duration = Duration::from_secs(120);
 
 /// A store's content as an update finds it.
 pub struct Stored {
@@ -338,8 +214,8 @@ impl MilvusStore {
         progress(0, total);
         // Rows of several documents share a request; a document's marker is sent only after the request holding
         // its last rows has been answered.
-        let mut batch: Vec<&Value> = Vec::with_capacity(self.insert_rows);
-        let mut markers: Vec<&Value> = Vec::new();
+        let mut batch: Vec<&Row> = Vec::with_capacity(self.insert_rows);
+        let mut markers: Vec<&Row> = Vec::new();
         for doc in &to_write {
             for row in &doc.rows {
                 batch.push(row);
@@ -387,8 +263,8 @@ impl MilvusStore {
     /// Inserts `batch`, then `markers` (of documents whose rows were all in this or an earlier batch).
     fn flush<'a>(
         &self,
-        batch: &mut Vec<&'a Value>,
-        markers: &mut Vec<&'a Value>,
+        batch: &mut Vec<&'a Row>,
+        markers: &mut Vec<&'a Row>,
         stats: &mut WriteStats,
     ) -> Result<(), MilvusError> {
         if !batch.is_empty() {
@@ -486,3 +362,6 @@ fn split_of(meta: &Value) -> Option<SplitOptions> {
 fn documents_count(index: &Index) -> usize {
     index.documents().len()
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,14 +17,14 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::client::id_of;
-use crate::index::{Index, IndexMeta, SentenceLayout, TextHash};
-use crate::insight::dates::{DocumentDate, DocumentDates};
-use crate::insight::{Insight, TextPosition};
-use crate::vectors::Embeddings;
+use crate::embed::{Precision, VectorKind};
+use crate::index::{Index, TextHash};
+use crate::insight::dates::DocumentDate;
+use crate::insight::Insight;
 
 /// The kinds of row.
 pub(super) const INSIGHT: &str = "insight";
@@ -49,11 +49,11 @@ pub(super) struct DocumentRows {
     /// The fingerprint its marker records.
     pub fingerprint: String,
     /// The insight and sentence rows.
-    pub rows: Vec<Value>,
+    pub rows: Vec<Row>,
     /// How many of them are insight rows.
     pub insights: usize,
     /// The marker, written last.
-    pub marker: Value,
+    pub marker: Row,
 }
 
 /// The rows of each document of `index`, in corpus order.
@@ -69,7 +69,7 @@ pub(super) fn documents_of(index: &Index) -> Vec<DocumentRows> {
                 fingerprint: String::new(),
                 rows: Vec::new(),
                 insights: 0,
-                marker: Value::Null,
+                marker: Row::new(json!({}), &[]),
             });
             out.len() - 1
         });
@@ -111,7 +111,7 @@ pub(super) fn documents_of(index: &Index) -> Vec<DocumentRows> {
     out
 }
 
-fn insight_row(key: &str, seq: usize, insight: &Insight, hash: &TextHash, vector: &[f32]) -> Value {
+fn insight_row(key: &str, seq: usize, insight: &Insight, hash: &TextHash, vector: &[f32]) -> Row {
     let mut fields = json!({
         "kind": INSIGHT, "doc_key": key, "doc": insight.doc, "seq": seq, "text_hash": hash.to_string(),
         "text": insight.text, "line_start": insight.line_start, "line_end": insight.line_end,
@@ -125,18 +125,39 @@ fn insight_row(key: &str, seq: usize, insight: &Insight, hash: &TextHash, vector
     with_vector(fields, vector)
 }
 
-fn with_vector(mut fields: Value, vector: &[f32]) -> Value {
-    fields["vector"] = json!(vector);
-    fields
+fn with_vector(fields: Value, vector: &[f32]) -> Row {
+    let Value::Object(fields) = fields else {
+        unreachable!("a row's fields are an object")
+    };
+    Row {
+        vector: vector.to_vec(),
+        fields,
+    }
+}
+
+/// One row as it is written: its vector, and its other fields beside it. Serialised directly (not through a JSON
+/// value), each value is written as the shortest decimal that gives back its f32, half the bytes of an f64's.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Row {
+    /// The vector.
+    pub vector: Vec<f32>,
+    /// The other fields.
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl Row {
+    /// A row of `fields` (an object) and `vector`.
+    pub(super) fn new(fields: Value, vector: &[f32]) -> Row {
+        with_vector(fields, vector)
+    }
 }
 
 /// The SHA-256 (hex) of `rows` without their vectors, and of `date`.
-fn fingerprint(rows: &[Value], date: Option<&DocumentDate>) -> String {
+fn fingerprint(rows: &[Row], date: Option<&DocumentDate>) -> String {
     let mut hasher = Sha256::new();
     for row in rows {
-        let mut fields = row.as_object().cloned().unwrap_or_default();
-        fields.remove("vector");
-        hasher.update(Value::Object(fields).to_string().as_bytes());
+        hasher.update(serde_json::to_string(&row.fields).expect("serializes").as_bytes());
         hasher.update(b"\n");
     }
     if let Some(date) = date {
@@ -145,319 +166,37 @@ fn fingerprint(rows: &[Value], date: Option<&DocumentDate>) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What the store holds of one document.
-#[derive(Debug, Clone)]
-pub(super) struct StoredDocument {
-    /// The ids of all its rows, the marker's included.
-    pub ids: Vec<i64>,
-    /// Its marker's id, order and fingerprint, when it has a marker.
-    pub marker: Option<(i64, usize, String)>,
-    /// True when its marker is there and all the rows it counts.
-    pub complete: bool,
+/// What a collection's description records: that insights made it, and with which vectors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(super) struct Description {
+    /// The store's layout version.
+    pub insights_store: u32,
+    model_id: String,
+    weights_sha256: String,
+    dim: usize,
+    precision: Precision,
 }
 
-/// An index put together from a collection's rows, and what the collection holds of each document.
-#[derive(Debug)]
-pub(super) struct Assembled {
-    /// The complete documents' insights, in corpus order, with their vectors and sentences.
-    pub index: Index,
-    /// Every document with a row, by [`doc_key`].
-    pub stored: HashMap<String, StoredDocument>,
-}
+/// The layout version this build writes and reads.
+pub(super) const LAYOUT_VERSION: u32 = 1;
 
-/// One document's rows as read back.
-#[derive(Default)]
-struct Gathered {
-    ids: Vec<i64>,
-    marker: Option<(i64, Map<String, Value>)>,
-    markers: usize,
-    insights: Vec<(usize, Map<String, Value>)>,
-    sentences: Vec<(usize, usize, Map<String, Value>)>,
-}
-
-/// Puts the index of `meta` together from `rows` (every insight, sentence and document row of a collection, in any
-/// order); a row that is not what the store writes is an error naming its id.
-pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, String> {
-    let dim = meta.kind.dim;
-    let mut docs: HashMap<String, Gathered> = HashMap::new();
-    for row in rows {
-        let Value::Object(fields) = row else {
-            return Err(format!("a row that is not an object: {row}"));
-        };
-        let id = fields.get("id").and_then(id_of).ok_or("a row without an id")?;
-        let bad = |what: &str| format!("row {id}: {what}");
-        let key = str_field(&fields, "doc_key")
-            .ok_or_else(|| bad("no doc_key"))?
-            .to_string();
-        let doc = docs.entry(key).or_default();
-        doc.ids.push(id);
-        match str_field(&fields, "kind") {
-            Some(INSIGHT) => doc
-                .insights
-                .push((uint(&fields, "seq").ok_or_else(|| bad("no seq"))?, fields)),
-            Some(SENTENCE) => {
-                let seq = uint(&fields, "seq").ok_or_else(|| bad("no seq"))?;
-                let n = uint(&fields, "row").ok_or_else(|| bad("no row"))?;
-                doc.sentences.push((seq, n, fields));
-            }
-            Some(DOCUMENT) => {
-                doc.markers += 1;
-                doc.marker = Some((id, fields));
-            }
-            _ => return Err(bad("an unknown kind")),
+impl Description {
+    pub(super) fn of(kind: &VectorKind) -> Description {
+        Description {
+            insights_store: LAYOUT_VERSION,
+            model_id: kind.model_id.clone(),
+            weights_sha256: kind.weights_sha256.clone(),
+            dim: kind.dim,
+            precision: kind.precision,
         }
     }
-    let mut stored = HashMap::new();
-    let mut complete: Vec<(usize, Gathered)> = Vec::new();
-    for (key, mut doc) in docs {
-        let counted = doc.marker.as_ref().and_then(|(_, m)| uint(m, "rows"));
-        // Two markers: an update cut off while moving one (the document is written again).
-        let is_complete = doc.markers == 1 && counted == Some(doc.insights.len() + doc.sentences.len());
-        let marker = doc.marker.as_ref().map(|(id, m)| {
-            let order = uint(m, "order").unwrap_or(usize::MAX);
-            (*id, order, str_field(m, "fingerprint").unwrap_or("").to_string())
-        });
-        let order = marker.as_ref().map_or(usize::MAX, |m| m.1);
-        let ids = std::mem::take(&mut doc.ids);
-        stored.insert(
-            key,
-            StoredDocument {
-                ids,
-                marker,
-                complete: is_complete,
-            },
-        );
-        if is_complete {
-            doc.insights.sort_by_key(|(seq, _)| *seq);
-            doc.sentences.sort_by_key(|(seq, n, _)| (*seq, *n));
-            complete.push((order, doc));
+
+    pub(super) fn kind(&self) -> VectorKind {
+        VectorKind {
+            model_id: self.model_id.clone(),
+            weights_sha256: self.weights_sha256.clone(),
+            dim: self.dim,
+            precision: self.precision,
         }
-    }
-    complete.sort_by_key(|(order, _)| *order);
-    let mut index = Index {
-        meta,
-        insights: Vec::new(),
-        hashes: Vec::new(),
-        vectors: Embeddings::empty(dim),
-        sentences: None,
-        dates: DocumentDates::new(),
-    };
-    let mut layout = SentenceLayout {
-        first: vec![0],
-        spans: Vec::new(),
-        places: Vec::new(),
-    };
-    let mut sentence_vectors = Embeddings::empty(dim);
-    for (_, doc) in complete {
-        let marker = doc
-            .marker
-            .as_ref()
-            .map(|(_, m)| m)
-            .expect("a complete document has its marker");
-        if let Some(date) = marker.get("date") {
-            let date: DocumentDate = serde_json::from_value(date.clone()).map_err(|e| format!("a date: {e}"))?;
-            let name = str_field(marker, "doc").ok_or("a marker without doc")?;
-            index.dates.insert(name.to_string(), date);
-        }
-        let mut sentences = doc.sentences.iter().peekable();
-        for (seq, fields) in &doc.insights {
-            let insight = insight_of(fields).ok_or_else(|| format!("insight {seq} of a document is malformed"))?;
-            let hash: TextHash = str_field(fields, "text_hash")
-                .and_then(|h| h.parse().ok())
-                .ok_or("an insight without its text hash")?;
-            index
-                .vectors
-                .push(&vector_of(fields, dim).ok_or("an insight's vector is malformed")?);
-            while let Some((_, _, s)) = sentences.next_if(|(sq, _, _)| sq == seq) {
-                let (start, end) = (uint(s, "start"), uint(s, "end"));
-                let span = start.zip(end).filter(|(a, b)| a < b && *b <= insight.text.len());
-                let span = span.ok_or("a sentence's span is malformed")?;
-                layout.spans.push(span.0..span.1);
-                layout.places.push(place_of(s));
-                sentence_vectors.push(&vector_of(s, dim).ok_or("a sentence's vector is malformed")?);
-            }
-            layout.first.push(layout.spans.len());
-            index.insights.push(insight);
-            index.hashes.push(hash);
-        }
-    }
-    index.sentences = Some(layout.with_vectors(sentence_vectors));
-    Ok(Assembled { index, stored })
-}
-
-fn str_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    fields.get(name).and_then(Value::as_str)
-}
-
-fn uint(fields: &Map<String, Value>, name: &str) -> Option<usize> {
-    fields
-        .get(name)
-        .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok())
-}
-
-fn insight_of(fields: &Map<String, Value>) -> Option<Insight> {
-    Some(Insight {
-        doc: str_field(fields, "doc")?.to_string(),
-        line_start: uint(fields, "line_start")?,
-        line_end: uint(fields, "line_end")?,
-        text: str_field(fields, "text")?.to_string(),
-        source_id: str_field(fields, "source_id").map(str::to_string),
-        file: str_field(fields, "file").map(str::to_string),
-    })
-}
-
-fn place_of(fields: &Map<String, Value>) -> Option<TextPosition> {
-    let p: Vec<usize> = fields
-        .get("place")?
-        .as_array()?
-        .iter()
-        .map(|v| v.as_u64().map(|n| n as usize))
-        .collect::<Option<_>>()?;
-    (p.len() == 4).then(|| TextPosition {
-        line_start: p[0],
-        column_start: p[1],
-        line_end: p[2],
-        column_end: p[3],
-    })
-}
-
-/// The `vector` of a row, of `dim` values.
-pub(super) fn vector_of(fields: &Map<String, Value>, dim: usize) -> Option<Vec<f32>> {
-    let values = fields.get("vector")?.as_array()?;
-    let vector: Vec<f32> = values
-        .iter()
-        .map(|v| v.as_f64().map(|x| x as f32))
-        .collect::<Option<_>>()?;
-    (vector.len() == dim).then_some(vector)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::embed::{Precision, VectorKind};
-    use crate::insight::dates::{DateSource, Day};
-    use crate::insight::SplitOptions;
-
-    /// An index of three documents, one with a two-sentence insight, one dated, with unit-ish vectors.
-    fn index() -> Index {
-        let insights = vec![
-            Insight::new("a.md", 1, 1, "Alpha is first. Beta is second."),
-            Insight::new("a.md", 3, 3, "Gamma stands alone"),
-            Insight::new("b.md", 1, 2, "Delta and epsilon"),
-            Insight {
-                source_id: Some("r1".into()),
-                file: Some("c.jsonl".into()),
-                ..Insight::new("c", 1, 1, "Zeta from a record")
-            },
-        ];
-        let meta = IndexMeta {
-            kind: VectorKind {
-                model_id: "m".into(),
-                weights_sha256: "w".into(),
-                dim: 3,
-                precision: Precision::F32,
-            },
-            split: SplitOptions::default().canonical(),
-        };
-        let mut n = 0.0f32;
-        let (mut index, _) = Index::build(meta, insights, &[], |texts| -> Result<Embeddings, ()> {
-            let mut out = Embeddings::empty(3);
-            for _ in texts {
-                n += 1.0;
-                out.push(&[n / 10.0, 0.5, 1.0 / n]);
-            }
-            Ok(out)
-        })
-        .unwrap();
-        index.dates.insert(
-            "b.md".into(),
-            DocumentDate {
-                date: Day::from_ymd(2026, 5, 1).unwrap(),
-                source: DateSource::FrontMatter,
-            },
-        );
-        if let Some(s) = &mut index.sentences {
-            s.layout.places[0] = Some(TextPosition {
-                line_start: 1,
-                column_start: 1,
-                line_end: 1,
-                column_end: 15,
-            });
-        }
-        index
-    }
-
-    /// The rows of `index` as the server gives them back: each with an id, markers last.
-    fn stored_rows(index: &Index) -> Vec<Value> {
-        let mut rows = Vec::new();
-        for d in documents_of(index) {
-            rows.extend(d.rows);
-            rows.push(d.marker);
-        }
-        for (id, row) in rows.iter_mut().enumerate() {
-            row["id"] = json!((1000 + id).to_string());
-        }
-        rows
-    }
-
-    #[test]
-    fn an_index_laid_out_as_rows_comes_back_whole_in_any_row_order() {
-        let index = index();
-        let docs = documents_of(&index);
-        assert_eq!(
-            docs.iter().map(|d| d.doc.as_str()).collect::<Vec<_>>(),
-            ["a.md", "b.md", "c"]
-        );
-        assert_eq!(docs[0].rows.len(), 2 + 2, "two insights, the first one's two sentences");
-        let mut rows = stored_rows(&index);
-        rows.reverse();
-        let back = assemble(index.meta.clone(), rows).unwrap();
-        assert_eq!(back.index, index);
-        assert_eq!(back.stored.len(), 3);
-        assert!(back.stored.values().all(|d| d.complete));
-        assert_eq!(back.stored[&doc_key("a.md")].ids.len(), 5);
-        // The fingerprint changes with the content and the date, not with the vectors.
-        let mut other = index.clone();
-        other.vectors = Embeddings::from_flat(3, vec![0.0; 12]);
-        assert_eq!(documents_of(&other)[1].fingerprint, docs[1].fingerprint);
-        other.dates.clear();
-        assert_ne!(documents_of(&other)[1].fingerprint, docs[1].fingerprint);
-        other.insights[0].line_end = 2;
-        assert_ne!(documents_of(&other)[0].fingerprint, docs[0].fingerprint);
-    }
-
-    #[test]
-    fn a_document_without_its_marker_or_a_row_or_with_two_markers_is_incomplete_and_left_out() {
-        let index = index();
-        let rows = stored_rows(&index);
-        let key_a = doc_key("a.md");
-        let is_marker_of = |r: &Value, key: &str| r["kind"] == DOCUMENT && r["doc_key"] == key;
-        // a.md's marker lost: its rows are there but it is not part of the index.
-        let cut: Vec<Value> = rows.iter().filter(|r| !is_marker_of(r, &key_a)).cloned().collect();
-        let back = assemble(index.meta.clone(), cut).unwrap();
-        assert!(!back.stored[&key_a].complete);
-        assert_eq!(back.stored[&key_a].ids.len(), 4);
-        assert_eq!(
-            back.index.insights.iter().map(|i| i.doc.as_str()).collect::<Vec<_>>(),
-            ["b.md", "c"]
-        );
-        // One of its sentence rows lost.
-        let lost: Vec<Value> = rows
-            .iter()
-            .filter(|r| !(r["kind"] == SENTENCE && r["row"] == 1))
-            .cloned()
-            .collect();
-        assert!(!assemble(index.meta.clone(), lost).unwrap().stored[&key_a].complete);
-        // Its marker twice.
-        let mut twice = rows.clone();
-        let mut again = rows.iter().find(|r| is_marker_of(r, &key_a)).unwrap().clone();
-        again["id"] = json!("5000");
-        twice.push(again);
-        assert!(!assemble(index.meta.clone(), twice).unwrap().stored[&key_a].complete);
-        // A row that is not the store's is an error naming it.
-        let mut foreign = rows;
-        foreign.push(json!({"id": "77", "doc_key": "x", "kind": "other"}));
-        assert!(assemble(index.meta.clone(), foreign).unwrap_err().contains("row 77"));
     }
 }

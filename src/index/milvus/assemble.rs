@@ -1,0 +1,200 @@
+//! A collection's rows put together again: the index of its complete documents, and what it holds of each
+//! document (so that an update knows what to keep, rewrite or delete). The rows' layout is in [`super::rows`].
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::client::id_of;
+use super::rows::{DOCUMENT, INSIGHT, SENTENCE};
+use crate::index::{Index, IndexMeta, SentenceLayout, TextHash};
+use crate::insight::dates::{DocumentDate, DocumentDates};
+use crate::insight::{Insight, TextPosition};
+use crate::vectors::Embeddings;
+
+/// What the store holds of one document.
+#[derive(Debug, Clone)]
+pub(super) struct StoredDocument {
+    /// The ids of all its rows, the marker's included.
+    pub ids: Vec<i64>,
+    /// Its marker's id, order and fingerprint, when it has a marker.
+    pub marker: Option<(i64, usize, String)>,
+    /// True when its marker is there and all the rows it counts.
+    pub complete: bool,
+}
+
+/// An index put together from a collection's rows, and what the collection holds of each document.
+#[derive(Debug)]
+pub(super) struct Assembled {
+    /// The complete documents' insights, in corpus order, with their vectors and sentences.
+    pub index: Index,
+    /// Every document with a row, by [`doc_key`].
+    pub stored: HashMap<String, StoredDocument>,
+}
+
+/// One document's rows as read back.
+#[derive(Default)]
+struct Gathered {
+    ids: Vec<i64>,
+    marker: Option<(i64, Map<String, Value>)>,
+    markers: usize,
+    insights: Vec<(usize, Map<String, Value>)>,
+    sentences: Vec<(usize, usize, Map<String, Value>)>,
+}
+
+/// Puts the index of `meta` together from `rows` (every insight, sentence and document row of a collection, in any
+/// order); a row that is not what the store writes is an error naming its id.
+pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, String> {
+    let dim = meta.kind.dim;
+    let mut docs: HashMap<String, Gathered> = HashMap::new();
+    for row in rows {
+        let Value::Object(fields) = row else {
+            return Err(format!("a row that is not an object: {row}"));
+        };
+        let id = fields.get("id").and_then(id_of).ok_or("a row without an id")?;
+        let bad = |what: &str| format!("row {id}: {what}");
+        let key = str_field(&fields, "doc_key")
+            .ok_or_else(|| bad("no doc_key"))?
+            .to_string();
+        let doc = docs.entry(key).or_default();
+        doc.ids.push(id);
+        match str_field(&fields, "kind") {
+            Some(INSIGHT) => doc
+                .insights
+                .push((uint(&fields, "seq").ok_or_else(|| bad("no seq"))?, fields)),
+            Some(SENTENCE) => {
+                let seq = uint(&fields, "seq").ok_or_else(|| bad("no seq"))?;
+                let n = uint(&fields, "row").ok_or_else(|| bad("no row"))?;
+                doc.sentences.push((seq, n, fields));
+            }
+            Some(DOCUMENT) => {
+                doc.markers += 1;
+                doc.marker = Some((id, fields));
+            }
+            _ => return Err(bad("an unknown kind")),
+        }
+    }
+    let mut stored = HashMap::new();
+    let mut complete: Vec<(usize, Gathered)> = Vec::new();
+    for (key, mut doc) in docs {
+        let counted = doc.marker.as_ref().and_then(|(_, m)| uint(m, "rows"));
+        // Two markers: an update cut off while moving one (the document is written again).
+        let is_complete = doc.markers == 1 && counted == Some(doc.insights.len() + doc.sentences.len());
+        let marker = doc.marker.as_ref().map(|(id, m)| {
+            let order = uint(m, "order").unwrap_or(usize::MAX);
+            (*id, order, str_field(m, "fingerprint").unwrap_or("").to_string())
+        });
+        let order = marker.as_ref().map_or(usize::MAX, |m| m.1);
+        let ids = std::mem::take(&mut doc.ids);
+        stored.insert(
+            key,
+            StoredDocument {
+                ids,
+                marker,
+                complete: is_complete,
+            },
+        );
+        if is_complete {
+            doc.insights.sort_by_key(|(seq, _)| *seq);
+            doc.sentences.sort_by_key(|(seq, n, _)| (*seq, *n));
+            complete.push((order, doc));
+        }
+    }
+    complete.sort_by_key(|(order, _)| *order);
+    let mut index = Index {
+        meta,
+        insights: Vec::new(),
+        hashes: Vec::new(),
+        vectors: Embeddings::empty(dim),
+        sentences: None,
+        dates: DocumentDates::new(),
+    };
+    let mut layout = SentenceLayout {
+        first: vec![0],
+        spans: Vec::new(),
+        places: Vec::new(),
+    };
+    let mut sentence_vectors = Embeddings::empty(dim);
+    for (_, doc) in complete {
+        let marker = doc
+            .marker
+            .as_ref()
+            .map(|(_, m)| m)
+            .expect("a complete document has its marker");
+        if let Some(date) = marker.get("date") {
+            let date: DocumentDate = serde_json::from_value(date.clone()).map_err(|e| format!("a date: {e}"))?;
+            let name = str_field(marker, "doc").ok_or("a marker without doc")?;
+            index.dates.insert(name.to_string(), date);
+        }
+        let mut sentences = doc.sentences.iter().peekable();
+        for (seq, fields) in &doc.insights {
+            let insight = insight_of(fields).ok_or_else(|| format!("insight {seq} of a document is malformed"))?;
+            let hash: TextHash = str_field(fields, "text_hash")
+                .and_then(|h| h.parse().ok())
+                .ok_or("an insight without its text hash")?;
+            index
+                .vectors
+                .push(&vector_of(fields, dim).ok_or("an insight's vector is malformed")?);
+            while let Some((_, _, s)) = sentences.next_if(|(sq, _, _)| sq == seq) {
+                let (start, end) = (uint(s, "start"), uint(s, "end"));
+                let span = start.zip(end).filter(|(a, b)| a < b && *b <= insight.text.len());
+                let span = span.ok_or("a sentence's span is malformed")?;
+                layout.spans.push(span.0..span.1);
+                layout.places.push(place_of(s));
+                sentence_vectors.push(&vector_of(s, dim).ok_or("a sentence's vector is malformed")?);
+            }
+            layout.first.push(layout.spans.len());
+            index.insights.push(insight);
+            index.hashes.push(hash);
+        }
+    }
+    index.sentences = Some(layout.with_vectors(sentence_vectors));
+    Ok(Assembled { index, stored })
+}
+
+fn str_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    fields.get(name).and_then(Value::as_str)
+}
+
+fn uint(fields: &Map<String, Value>, name: &str) -> Option<usize> {
+    fields
+        .get(name)
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+}
+
+fn insight_of(fields: &Map<String, Value>) -> Option<Insight> {
+    Some(Insight {
+        doc: str_field(fields, "doc")?.to_string(),
+        line_start: uint(fields, "line_start")?,
+        line_end: uint(fields, "line_end")?,
+        text: str_field(fields, "text")?.to_string(),
+        source_id: str_field(fields, "source_id").map(str::to_string),
+        file: str_field(fields, "file").map(str::to_string),
+    })
+}
+
+fn place_of(fields: &Map<String, Value>) -> Option<TextPosition> {
+    let p: Vec<usize> = fields
+        .get("place")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_u64().map(|n| n as usize))
+        .collect::<Option<_>>()?;
+    (p.len() == 4).then(|| TextPosition {
+        line_start: p[0],
+        column_start: p[1],
+        line_end: p[2],
+        column_end: p[3],
+    })
+}
+
+/// The `vector` of a row, of `dim` values.
+pub(super) fn vector_of(fields: &Map<String, Value>, dim: usize) -> Option<Vec<f32>> {
+    let values = fields.get("vector")?.as_array()?;
+    let vector: Vec<f32> = values
+        .iter()
+        .map(|v| v.as_f64().map(|x| x as f32))
+        .collect::<Option<_>>()?;
+    (vector.len() == dim).then_some(vector)
+}
