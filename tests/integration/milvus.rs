@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::cli_embed::insights;
 use crate::common::{default_model, seeds};
 use crate::model_loading::write_model_with_real_tokenizer;
+use crate::shards::run;
 
 /// The Python with the `milvus` package (`.ci/run` makes it; see scripts/scale_out_env.sh).
 fn milvus_python() -> PathBuf {
@@ -131,17 +132,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Runs the binary; its stdout, or a panic with its stderr.
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("binary runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// `insights index PATHS --store URL --json` (plus `more`), parsed.

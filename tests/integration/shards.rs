@@ -10,7 +10,7 @@ use crate::common::{default_model, seeds};
 use crate::model_loading::write_model_with_real_tokenizer;
 
 /// Runs the binary; its stdout, or a panic with its stderr.
-fn run(cmd: &mut Command) -> String {
+pub fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("binary runs");
     assert!(
         out.status.success(),
