@@ -232,7 +232,8 @@ impl MilvusStore {
             self.client.insert(&[&doc.marker])?;
             self.client.delete(&[*old_marker])?;
         }
-        let rows = index.len() + index.sentences.as_ref().map_or(0, |s| s.len()) + documents_count(index);
+        // Every insight, sentence and marker row: what a reader must find.
+        let rows = index.len() + index.sentences.as_ref().map_or(0, |s| s.len()) + index.documents().len();
         let done = self.insert_meta(
             index.meta.kind.dim,
             json!({ "state": "complete", "split": index.meta.split.describe(), "rows": rows }),
@@ -356,11 +357,6 @@ impl MilvusStore {
 /// The split settings a meta row records.
 fn split_of(meta: &Value) -> Option<SplitOptions> {
     SplitOptions::parse(meta.get("split")?.as_str()?)
-}
-
-/// The number of documents of `index`.
-fn documents_count(index: &Index) -> usize {
-    index.documents().len()
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ pub(super) fn documents_of(index: &Index) -> Vec<DocumentRows> {
                 if let Some(p) = s.layout.places[row] {
                     fields["place"] = json!([p.line_start, p.column_start, p.line_end, p.column_end]);
                 }
-                out[at].rows.push(with_vector(fields, s.vectors.row(row)));
+                out[at].rows.push(Row::new(fields, s.vectors.row(row)));
             }
         }
     }
@@ -106,7 +106,7 @@ pub(super) fn documents_of(index: &Index) -> Vec<DocumentRows> {
         if let Some(date) = date {
             marker["date"] = serde_json::to_value(date).expect("a date serializes");
         }
-        d.marker = with_vector(marker, &vec![0.0; dim]);
+        d.marker = Row::new(marker, &vec![0.0; dim]);
     }
     out
 }
@@ -122,17 +122,7 @@ fn insight_row(key: &str, seq: usize, insight: &Insight, hash: &TextHash, vector
     if let Some(file) = &insight.file {
         fields["file"] = json!(file);
     }
-    with_vector(fields, vector)
-}
-
-fn with_vector(fields: Value, vector: &[f32]) -> Row {
-    let Value::Object(fields) = fields else {
-        unreachable!("a row's fields are an object")
-    };
-    Row {
-        vector: vector.to_vec(),
-        fields,
-    }
+    Row::new(fields, vector)
 }
 
 /// One row as it is written: its vector, and its other fields beside it. Serialised directly (not through a JSON
@@ -149,7 +139,13 @@ pub(super) struct Row {
 impl Row {
     /// A row of `fields` (an object) and `vector`.
     pub(super) fn new(fields: Value, vector: &[f32]) -> Row {
-        with_vector(fields, vector)
+        let Value::Object(fields) = fields else {
+            unreachable!("a row's fields are an object")
+        };
+        Row {
+            vector: vector.to_vec(),
+            fields,
+        }
     }
 }
 
