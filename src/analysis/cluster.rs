@@ -1,24 +1,26 @@
 //! Deterministic topic clustering of unit vectors: spherical k-means, with an automatic number of topics.
 //!
-//! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs (each polished by Hartigan moves;
-//! on large inputs only the best few) is kept. With `k` automatic, the data is first over-clustered, the fine
+//! With a fixed `k`, the best of several k-means++-seeded spherical k-means runs (each polished by Hartigan moves)
+//! is kept. With `k` automatic, the data is first over-clustered, the fine
 //! clusters are merged by Ward's criterion into a hierarchy, every level of it is scored by a sampled silhouette,
-//! the knee of that curve gives k, and clustering then proceeds as with a fixed k. Nothing costs more than
-//! O(n·k·iterations) plus a bounded sample; no n×n matrix is ever built.
+//! the knee of that curve gives k, and clustering then proceeds as with a fixed k. No n×n matrix is ever built.
+//!
+//! Above [`ClusterOptions::fit_sample`] items, all of this runs on a random sample of that size, and every item is
+//! then placed by its nearest centroid ([`streamed`]): the cost beyond the sample is two passes over the items, and
+//! the items can come a batch at a time from a [`RowSource`] (a store on a server) instead of memory.
 
 mod kmeans;
 mod lloyd;
 mod merge;
 mod restarts;
+mod streamed;
 
+use crate::index::RowSource;
 use crate::vectors::Embeddings;
 use kmeans::{centroids_of, members_of, sample_indices, sim, KMeans, Rng};
 use merge::{silhouettes, ward};
 use restarts::{best_of, Restarts};
-
-/// On large inputs, the runs (best after Lloyd) that Hartigan's moves polish: they are sequential and cost as much as
-/// all of Lloyd's iterations, and polishing only these three chose the same clusterings on the Debian sections.
-const POLISHED_RUNS: usize = 3;
+use streamed::{cluster_streamed, read};
 
 /// Restarts of the over-clustering that only serves to choose k (its clusters are merged anyway).
 const FINE_RESTARTS: usize = 3;
@@ -42,8 +44,9 @@ pub struct ClusterOptions {
     pub max_auto_k: usize,
     /// Items sampled to score candidate numbers of clusters (the silhouette costs the square of this). Default 2000.
     pub score_sample: usize,
-    /// Above this many items, k-means++ draws its seeds from a random sample of this size and only the best
-    /// three restarts (after Lloyd) are polished; Lloyd still runs over every item. Default 20000.
+    /// Above this many items (or `k`, if larger), the clusters are fitted on a random sample of this size and every
+    /// item is then placed in the cluster of the nearest fitted centroid (the centroids being then the normalised
+    /// means of all members). Default 20000.
     pub fit_sample: usize,
 }
 
@@ -100,7 +103,38 @@ pub struct Clustering {
 ///
 /// Every item is placed in a cluster. Edge cases: no items gives `k = 0`; `k` is clamped to `1..=n`; identical or
 /// zero vectors are fine (clusters are never left empty while there are at least `k` items).
+///
+/// Above [`ClusterOptions::fit_sample`] items, all of the above runs on a random sample of that size; then one pass
+/// places every item in the cluster of the nearest sample centroid, and the centroids and medoids are taken over
+/// all members. [`cluster_rows`] does the same for rows read a batch at a time.
 pub fn cluster(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
+    if vectors.len() <= sample_size(opts) {
+        return cluster_in_memory(vectors, opts);
+    }
+    match cluster_streamed(vectors, opts, sample_size(opts)) {
+        Ok(clustering) => clustering,
+        Err(never) => match never {},
+    }
+}
+
+/// [`cluster`] of rows read from `rows` a batch at a time, so that only the sample, a batch and the centroids are
+/// ever held: the same clustering as [`cluster`] of the same rows in memory. Fails only when a batch cannot be read.
+pub fn cluster_rows<S: RowSource + ?Sized>(rows: &S, opts: &ClusterOptions) -> Result<Clustering, S::Error> {
+    let n = rows.len();
+    if n <= sample_size(opts) {
+        let all: Vec<usize> = (0..n).collect();
+        return Ok(cluster_in_memory(&read(rows, &all)?, opts));
+    }
+    cluster_streamed(rows, opts, sample_size(opts))
+}
+
+/// The most items clustered whole, and the size of the sample fitted above that.
+fn sample_size(opts: &ClusterOptions) -> usize {
+    opts.fit_sample.max(opts.k.unwrap_or(0)).max(2)
+}
+
+/// [`cluster`] of items held in memory, all of them fitted.
+fn cluster_in_memory(vectors: &Embeddings, opts: &ClusterOptions) -> Clustering {
     let n = vectors.len();
     if n == 0 {
         return Clustering {
@@ -127,23 +161,14 @@ fn distinct_rows(vectors: &Embeddings) -> usize {
     seen.len()
 }
 
-/// Spherical k-means with polished restarts. Above `fit_sample` items, the restarts draw their seeds from a sample
-/// and only the best [`POLISHED_RUNS`] of them are polished.
+/// Spherical k-means with every restart polished.
 fn fit(data: &Embeddings, k: usize, opts: &ClusterOptions, seed: u64) -> KMeans {
-    let n = data.len();
-    let how = |seeding, polished| Restarts {
-        seeding,
+    let how = Restarts {
         runs: opts.restarts,
-        polished,
         seed,
         max_iter: opts.max_iter,
     };
-    if n <= opts.fit_sample.max(k) {
-        return best_of(data, k, &how(data, opts.restarts));
-    }
-    let mut rng = Rng::new(seed ^ 0x5851_F42D_4C95_7F2D);
-    let sample = data.select(&sample_indices(n, opts.fit_sample.max(k), &mut rng));
-    best_of(data, k, &how(&sample, POLISHED_RUNS))
+    best_of(data, k, &how)
 }
 
 /// The automatic choice over-clusters into fine clusters of at least this many items on average (n / 10 of them).

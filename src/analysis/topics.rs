@@ -1,9 +1,9 @@
 //! Topics: a clustering turned into what a reader needs — members, keywords, a representative and the documents;
 //! and each topic's sub-topics, a finer level for a closer look.
 
-use super::cluster::{cluster, ClusterOptions, Clustering};
+use super::cluster::{cluster_rows, ClusterOptions, Clustering};
 use super::keywords::cluster_keywords;
-use crate::index::Index;
+use crate::index::{Index, RowSource, Subset};
 
 /// A topic with fewer members is not split into sub-topics.
 pub const SUBTOPIC_MIN_MEMBERS: usize = 12;
@@ -28,14 +28,29 @@ pub struct Topic {
     pub subtopics: Vec<Topic>,
 }
 
-/// The topics of a clustering with `keywords` keywords each, and the insights left unclustered.
+/// The topics of a clustering of the index's vectors with `keywords` keywords each, and the insights left
+/// unclustered.
 pub fn topics(index: &Index, clustering: &Clustering, keywords: usize) -> (Vec<Topic>, Vec<usize>) {
+    match topics_of_rows(index, &index.vectors, clustering, keywords) {
+        Ok(found) => found,
+        Err(never) => match never {},
+    }
+}
+
+/// [`topics`] with the insights' vectors read from `vectors` (row `i` being insight `i`'s vector) a batch at a time,
+/// for an index whose vectors are not in memory. Fails only when a batch cannot be read.
+pub fn topics_of_rows<S: RowSource + ?Sized>(
+    index: &Index,
+    vectors: &S,
+    clustering: &Clustering,
+    keywords: usize,
+) -> Result<(Vec<Topic>, Vec<usize>), S::Error> {
     let every: Vec<usize> = (0..index.len()).collect();
     let (mut topics, unclustered) = topics_among(index, clustering, &every, keywords);
     for topic in &mut topics {
-        topic.subtopics = subtopics(index, topic, keywords);
+        topic.subtopics = subtopics(index, vectors, topic, keywords)?;
     }
-    (topics, unclustered)
+    Ok((topics, unclustered))
 }
 
 /// The topics of `clustering`, a clustering of the insights `rows` (its item `k` is insight `rows[k]`), with
@@ -73,18 +88,28 @@ fn topics_among(index: &Index, clustering: &Clustering, rows: &[usize], keywords
 
 /// The sub-topics of `topic`: its members clustered again with the automatic number of clusters (2 to
 /// [`SUBTOPIC_MAX`], the same rule as for topics), each with `keywords` keywords that set it apart from its
-/// siblings. None for a topic of fewer than [`SUBTOPIC_MIN_MEMBERS`] members or one that stays whole.
-pub fn subtopics(index: &Index, topic: &Topic, keywords: usize) -> Vec<Topic> {
+/// siblings. None for a topic of fewer than [`SUBTOPIC_MIN_MEMBERS`] members or one that stays whole. The
+/// members' vectors are read from `vectors` (row `i` being insight `i`'s vector).
+pub fn subtopics<S: RowSource + ?Sized>(
+    index: &Index,
+    vectors: &S,
+    topic: &Topic,
+    keywords: usize,
+) -> Result<Vec<Topic>, S::Error> {
     if topic.members.len() < SUBTOPIC_MIN_MEMBERS {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let opts = ClusterOptions {
         max_auto_k: SUBTOPIC_MAX,
         ..ClusterOptions::default()
     };
-    let clustering = cluster(&index.vectors.select(&topic.members), &opts);
+    let members = Subset {
+        source: vectors,
+        positions: &topic.members,
+    };
+    let clustering = cluster_rows(&members, &opts)?;
     if clustering.k < 2 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    topics_among(index, &clustering, &topic.members, keywords).0
+    Ok(topics_among(index, &clustering, &topic.members, keywords).0)
 }

@@ -18,6 +18,7 @@ use insights::report::{html, json, text, Report};
 
 use super::corpus::CorpusArgs;
 use super::output::{emit, write_file};
+use super::store;
 use super::values;
 use insights::corpus::Searches;
 
@@ -71,10 +72,10 @@ pub struct ClustersArgs {
     /// Seed of the clustering's random choices (same seed, same input: same topics).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Above this many insights, the k-means restarts (of the topics, and of the fine clustering that the automatic
-    /// number of topics is chosen from) draw their seeds from a random sample of this size and only the best three
-    /// runs get Hartigan's (sequential) polishing; every run still iterates over every insight. Cost stays linear in
-    /// the corpus size.
+    /// Above this many insights, the topics (and their number) are fitted on a random sample of this size, then
+    /// refined over every insight by Lloyd's iterations (at most 10 passes), each insight going to its nearest
+    /// topic: memory beyond the sample stays flat (a store's vectors are read a batch at a time) and the cost linear
+    /// in the corpus size.
     #[arg(long, default_value_t = ClusterOptions::default().fit_sample, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
     pub sample: usize,
@@ -136,11 +137,18 @@ pub struct ReportArgs {
     pub html: Option<PathBuf>,
 }
 
-/// The topics of the index clustered with `opts`, with `keywords` keywords each; and how k was chosen.
-fn clustered(index: &Index, opts: &ClusterOptions, keywords: usize) -> (Vec<Topic>, Vec<usize>, &'static str) {
-    let clustering = cluster(&index.vectors, opts);
-    let (topics, unclustered) = topics(index, &clustering, keywords);
-    (topics, unclustered, if opts.k.is_some() { "fixed" } else { "auto" })
+/// The topics of the index clustered with `opts`, with `keywords` keywords each, and the insights left unclustered.
+fn clustered(index: &Index, opts: &ClusterOptions, keywords: usize) -> (Vec<Topic>, Vec<usize>) {
+    topics(index, &cluster(&index.vectors, opts), keywords)
+}
+
+/// How the number of topics was set: "fixed" by `--topics`, or "auto".
+fn k_choice(opts: &ClusterOptions) -> &'static str {
+    if opts.k.is_some() {
+        "fixed"
+    } else {
+        "auto"
+    }
 }
 
 /// Clustering settings with `--topics` given or not.
@@ -151,19 +159,22 @@ fn with_topics(topics: Option<u32>) -> ClusterOptions {
     }
 }
 
-/// Runs `insights clusters`.
+/// Runs `insights clusters`. A store's vectors are read from the server a batch at a time, never all at once.
 pub fn clusters(args: &ClustersArgs) -> Result<()> {
-    let corpus = args.corpus.open(false, Searches::None)?.corpus;
-    let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(
-        index,
-        &ClusterOptions {
-            seed: args.seed,
-            fit_sample: args.sample,
-            ..with_topics(args.topics)
-        },
-        args.keywords,
-    );
+    let opts = ClusterOptions {
+        seed: args.seed,
+        fit_sample: args.sample,
+        ..with_topics(args.topics)
+    };
+    let (index, topics, unclustered) = match &args.corpus.store {
+        Some(url) => store::topics(url, &opts, args.keywords)?,
+        None => {
+            let index = args.corpus.open(false, Searches::None)?.corpus.index;
+            let (topics, unclustered) = clustered(&index, &opts, args.keywords);
+            (index, topics, unclustered)
+        }
+    };
+    let (index, k_choice) = (&index, k_choice(&opts));
     emit(
         args.json,
         || json::topics(index, &topics, &unclustered, k_choice),
@@ -208,7 +219,9 @@ pub fn duplicates(args: &DuplicatesArgs) -> Result<()> {
 pub fn report(args: &ReportArgs) -> Result<()> {
     let corpus = args.corpus.open(false, Searches::All)?.corpus;
     let index = &corpus.index;
-    let (topics, unclustered, k_choice) = clustered(index, &with_topics(args.topics), 6);
+    let opts = with_topics(args.topics);
+    let (topics, unclustered) = clustered(index, &opts, 6);
+    let k_choice = k_choice(&opts);
     let neighbours = cross_document_neighbours(index, &corpus.nearest(), CANDIDATES, CANDIDATE_MIN_SCORE);
     let opts = DuplicateOptions {
         neighbours_min_score: CANDIDATE_MIN_SCORE,

@@ -3,6 +3,8 @@
 
 use anyhow::Result;
 
+use insights::analysis::cluster::ClusterOptions;
+use insights::analysis::topics::Topic;
 use insights::embed::Embedder;
 use insights::index::{Index, RemoteSearch};
 
@@ -55,6 +57,28 @@ pub fn open(url: &str, model: &ModelArgs, need_model: bool) -> Result<StoreOpene
         embedder,
         search,
     })
+}
+
+/// The topics of the store `url` with `keywords` keywords each, and the insights left unclustered, with the index
+/// they are of: clustered by `opts` with the vectors read from the server a batch at a time, so that memory holds
+/// the sample, a batch and the centroids, not the store's vectors (the same topics as of the index in a file).
+#[cfg(feature = "milvus")]
+pub fn topics(url: &str, opts: &ClusterOptions, keywords: usize) -> Result<(Index, Vec<Topic>, Vec<usize>)> {
+    use insights::analysis::cluster::cluster_rows;
+    use insights::analysis::topics::topics_of_rows;
+    use insights::corpus::remote::open_store_rows;
+    use insights::index::milvus::MilvusStore;
+
+    let (index, rows) = open_store_rows(MilvusStore::connect(&parse(url)?))?;
+    let clustering = cluster_rows(&rows, opts)?;
+    let (topics, unclustered) = topics_of_rows(&index, &rows, &clustering, keywords)?;
+    Ok((index, topics, unclustered))
+}
+
+/// The topics of a store (this build has no Milvus support: an error saying how to get it).
+#[cfg(not(feature = "milvus"))]
+pub fn topics(_url: &str, _opts: &ClusterOptions, _keywords: usize) -> Result<(Index, Vec<Topic>, Vec<usize>)> {
+    Err(unavailable())
 }
 
 /// The index a store holds (this build has no Milvus support: an error saying how to get it).

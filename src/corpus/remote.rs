@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::document::Document;
 use crate::embed::Embedder;
-use crate::index::milvus::{MilvusStore, WriteStats};
+use crate::index::milvus::{MilvusStore, StoreRows, WriteStats};
 use crate::index::{BuildStats, Index, VectorSource};
 use crate::insight::dates::DateFrom;
 use crate::insight::SplitOptions;
@@ -78,4 +78,10 @@ pub fn update_store(
 /// The index `store` holds, for analysis.
 pub fn open_store(store: &MilvusStore) -> Result<Index, CorpusError> {
     Ok(store.load()?)
+}
+
+/// The index `store` holds, for analysis, without its vectors, and the rows that give them a batch at a time (for
+/// an analysis whose memory must not grow with the store: clustering).
+pub fn open_store_rows(store: MilvusStore) -> Result<(Index, StoreRows), CorpusError> {
+    Ok(store.load_without_vectors()?)
 }

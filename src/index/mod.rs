@@ -11,6 +11,7 @@ pub mod milvus;
 pub mod nearest;
 pub mod parquet;
 pub mod sentences;
+pub mod source;
 pub mod store;
 #[cfg(any(test, feature = "test-data"))]
 pub mod synthetic;
@@ -28,6 +29,7 @@ use crate::vectors::Embeddings;
 pub use exact::{top_k, top_k_among, Hit};
 pub use nearest::{DistinctTexts, Nearest, RemoteSearch};
 pub use sentences::{SentenceLayout, Sentences};
+pub use source::{RowSource, Subset};
 pub use text_hash::TextHash;
 
 /// What made an index: the kind of its vectors (a second index, or a query, must be of the same kind to be

@@ -219,6 +219,15 @@ fn a_milvus_store_answers_as_the_index_file_does_and_survives_a_server_killed_mi
     for command in ["neighbors", "duplicates", "clusters"] {
         same_answer(&[command], &url, &file);
     }
+    // Clustered from a sample of 20 of the 43 insights, the store's vectors read a batch at a time: the same topics.
+    let sampled: Value = serde_json::from_str(&same_answer(&["clusters", "--sample", "20"], &url, &file)).unwrap();
+    let sizes: Vec<u64> = sampled["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["size"].as_u64().unwrap())
+        .collect();
+    assert!(sizes.len() >= 2 && sizes.iter().sum::<u64>() == 43, "{sampled}");
 
     // Again: nothing is embedded and nothing written.
     let again = index_store(&paths, &url, &[]);
@@ -354,5 +363,7 @@ fn a_milvus_store_answers_as_the_index_file_does_and_survives_a_server_killed_mi
         tiny_arg,
     ];
     same_answer(&args, &debian, &file);
+    // Topics of the 2,000 fitted on 300, every vector read from the server in batches: as the file's.
+    same_answer(&["clusters", "--sample", "300", "--topics", "8"], &debian, &file);
     server.stop();
 }

@@ -1,5 +1,5 @@
-//! Restarts of spherical k-means: several k-means++-seeded runs iterated by Lloyd, the best polished by Hartigan's
-//! moves, the best polished run kept. Deterministic for a given seed.
+//! Restarts of spherical k-means: several k-means++-seeded runs iterated by Lloyd and polished by Hartigan's moves,
+//! the best polished run kept. Deterministic for a given seed.
 
 use super::kmeans::{centroids_of, hartigan, seed_plus_plus, KMeans, Rng};
 use super::lloyd::lloyd;
@@ -16,31 +16,27 @@ pub(crate) fn polish(data: &Embeddings, run: KMeans, max_iter: usize) -> KMeans 
     lloyd(data, centroids_of(data, &assign, k), max_iter)
 }
 
-/// How a k-means fit runs: its restarts, where their seeds come from, and how many get polished.
-pub(crate) struct Restarts<'a> {
-    /// The rows k-means++ draws its seeds from: the data itself, or a sample of it when the data is large.
-    pub seeding: &'a Embeddings,
+/// How a k-means fit runs: its restarts.
+pub(crate) struct Restarts {
     /// Independently seeded runs.
     pub runs: usize,
-    /// How many of the runs, those with the best objective after Lloyd, are polished by Hartigan's moves.
-    pub polished: usize,
     /// Seed of the runs' random choices.
     pub seed: u64,
     /// Bound on Lloyd iterations and Hartigan passes.
     pub max_iter: usize,
 }
 
-/// The best (highest objective) of several k-means runs over `data`: each is seeded by [`seed_plus_plus`] on the
-/// rows of [`Restarts::seeding`] and iterated by [`lloyd`]; the best [`Restarts::polished`] of them are polished by
-/// [`polish`] and the best polished run wins (ties: the better run after Lloyd, then the earlier run).
+/// The best (highest objective) of several k-means runs over `data`: each is seeded by [`seed_plus_plus`],
+/// iterated by [`lloyd`] and polished by [`polish`]; the best polished run wins (ties: the better run after Lloyd,
+/// then the earlier run).
 pub(crate) fn best_of(data: &Embeddings, k: usize, how: &Restarts) -> KMeans {
     let mut rng = Rng::new(how.seed);
-    let keep = how.polished.max(1);
-    // The best runs after Lloyd, best first; a stable insert keeps the earlier of equal runs first.
+    let keep = how.runs.max(1);
+    // The runs after Lloyd, best first; a stable insert keeps the earlier of equal runs first.
     let mut best: Vec<KMeans> = Vec::with_capacity(keep + 1);
     for _ in 0..how.runs.max(1) {
         let mut run_rng = Rng::new(rng.next_u64());
-        let init = seed_plus_plus(how.seeding, k, &mut run_rng);
+        let init = seed_plus_plus(data, k, &mut run_rng);
         let run = lloyd(data, init, how.max_iter);
         let at = best.partition_point(|b| b.objective >= run.objective);
         if at < keep {

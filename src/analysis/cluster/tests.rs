@@ -97,7 +97,7 @@ fn automatic_k_finds_the_blobs() {
 }
 
 #[test]
-fn large_inputs_seed_on_a_sample_and_fit_on_all() {
+fn large_inputs_are_fitted_on_a_sample_and_every_item_placed() {
     let (e, labels) = blobs(5, 100, 16, 0.5, 3);
     let opts = ClusterOptions {
         k: Some(5),
@@ -187,4 +187,77 @@ fn edge_cases_do_not_panic() {
     );
     // Ten copies of one vector are one topic, whatever k asks for.
     assert_eq!((c.k, c.sizes.iter().sum::<usize>()), (1, 10));
+}
+
+/// Rows handed out by a source that counts what it is asked for, and fails once asked for more than `fail_after`
+/// batches.
+struct Counted<'a> {
+    rows: &'a Embeddings,
+    largest: std::cell::Cell<usize>,
+    asked: std::cell::Cell<usize>,
+    fail_after: usize,
+}
+
+impl RowSource for Counted<'_> {
+    type Error = String;
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn dim(&self) -> usize {
+        self.rows.dim()
+    }
+
+    fn rows(&self, positions: &[usize]) -> Result<Embeddings, String> {
+        self.asked.set(self.asked.get() + 1);
+        if self.asked.get() > self.fail_after {
+            return Err("the server went away".into());
+        }
+        self.largest.set(self.largest.get().max(positions.len()));
+        Ok(self.rows.select(positions))
+    }
+}
+
+#[test]
+fn rows_read_in_batches_cluster_as_rows_in_memory() {
+    let (e, labels) = blobs(6, 1500, 16, 0.25, 8);
+    for (k, fit_sample) in [(None, 600), (Some(6), 600), (None, 20_000)] {
+        let opts = ClusterOptions {
+            k,
+            fit_sample,
+            ..Default::default()
+        };
+        let source = Counted {
+            rows: &e,
+            largest: Default::default(),
+            asked: Default::default(),
+            fail_after: usize::MAX,
+        };
+        let batched = cluster_rows(&source, &opts).unwrap();
+        assert_eq!(batched, cluster(&e, &opts), "{k:?} {fit_sample}");
+        assert_eq!(
+            nmi(&labels, &labels_of(&batched)),
+            1.0,
+            "{k:?} {fit_sample}: k = {}",
+            batched.k
+        );
+        // Never more than a batch (or, for a corpus clustered whole, all of it) at a time.
+        assert!(source.largest.get() <= streamed::BATCH, "{}", source.largest.get());
+        assert_eq!(batched.centroids.len(), batched.k);
+        for (c, &m) in batched.medoids.iter().enumerate() {
+            assert_eq!(batched.assignments[m], Some(c));
+        }
+    }
+    let failing = Counted {
+        rows: &e,
+        largest: Default::default(),
+        asked: Default::default(),
+        fail_after: 2,
+    };
+    let opts = ClusterOptions {
+        fit_sample: 600,
+        ..Default::default()
+    };
+    assert_eq!(cluster_rows(&failing, &opts).unwrap_err(), "the server went away");
 }

@@ -26,10 +26,13 @@ pub(super) struct StoredDocument {
 /// An index put together from a collection's rows, and what the collection holds of each document.
 #[derive(Debug)]
 pub(super) struct Assembled {
-    /// The complete documents' insights, in corpus order, with their vectors and sentences.
+    /// The complete documents' insights, in corpus order, with their vectors and sentences (without either when
+    /// the rows were read without their vectors).
     pub index: Index,
     /// Every document with a row, by [`doc_key`].
     pub stored: HashMap<String, StoredDocument>,
+    /// The row id of each of the index's insights.
+    pub insight_ids: Vec<i64>,
 }
 
 /// One document's rows as read back.
@@ -38,13 +41,14 @@ struct Gathered {
     ids: Vec<i64>,
     marker: Option<(i64, Map<String, Value>)>,
     markers: usize,
-    insights: Vec<(usize, Map<String, Value>)>,
+    insights: Vec<(usize, i64, Map<String, Value>)>,
     sentences: Vec<(usize, usize, Map<String, Value>)>,
 }
 
 /// Puts the index of `meta` together from `rows` (every insight, sentence and document row of a collection, in any
-/// order); a row that is not what the store writes is an error naming its id.
-pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, String> {
+/// order); a row that is not what the store writes is an error naming its id. Without `vectors`, the rows were read
+/// without their vectors, and the index has neither vectors nor sentences.
+pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>, vectors: bool) -> Result<Assembled, String> {
     let dim = meta.kind.dim;
     let mut docs: HashMap<String, Gathered> = HashMap::new();
     for row in rows {
@@ -61,7 +65,7 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, S
         match str_field(&fields, "kind") {
             Some(INSIGHT) => doc
                 .insights
-                .push((uint(&fields, "seq").ok_or_else(|| bad("no seq"))?, fields)),
+                .push((uint(&fields, "seq").ok_or_else(|| bad("no seq"))?, id, fields)),
             Some(SENTENCE) => {
                 let seq = uint(&fields, "seq").ok_or_else(|| bad("no seq"))?;
                 let n = uint(&fields, "row").ok_or_else(|| bad("no row"))?;
@@ -95,7 +99,7 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, S
             },
         );
         if is_complete {
-            doc.insights.sort_by_key(|(seq, _)| *seq);
+            doc.insights.sort_by_key(|(seq, _, _)| *seq);
             doc.sentences.sort_by_key(|(seq, n, _)| (*seq, *n));
             complete.push((order, doc));
         }
@@ -115,6 +119,7 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, S
         places: Vec::new(),
     };
     let mut sentence_vectors = Embeddings::empty(dim);
+    let mut insight_ids = Vec::new();
     for (_, doc) in complete {
         let marker = doc
             .marker
@@ -127,15 +132,21 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, S
             index.dates.insert(name.to_string(), date);
         }
         let mut sentences = doc.sentences.iter().peekable();
-        for (seq, fields) in &doc.insights {
+        for (seq, id, fields) in &doc.insights {
             let insight = insight_of(fields).ok_or_else(|| format!("insight {seq} of a document is malformed"))?;
             let hash: TextHash = str_field(fields, "text_hash")
                 .and_then(|h| h.parse().ok())
                 .ok_or("an insight without its text hash")?;
-            index
-                .vectors
-                .push(&vector_of(fields, dim).ok_or("an insight's vector is malformed")?);
+            insight_ids.push(*id);
+            if vectors {
+                index
+                    .vectors
+                    .push(&vector_of(fields, dim).ok_or("an insight's vector is malformed")?);
+            }
             while let Some((_, _, s)) = sentences.next_if(|(sq, _, _)| sq == seq) {
+                if !vectors {
+                    continue;
+                }
                 let (start, end) = (uint(s, "start"), uint(s, "end"));
                 let span = start.zip(end).filter(|(a, b)| a < b && *b <= insight.text.len());
                 let span = span.ok_or("a sentence's span is malformed")?;
@@ -148,8 +159,14 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>) -> Result<Assembled, S
             index.hashes.push(hash);
         }
     }
-    index.sentences = Some(layout.with_vectors(sentence_vectors));
-    Ok(Assembled { index, stored })
+    if vectors {
+        index.sentences = Some(layout.with_vectors(sentence_vectors));
+    }
+    Ok(Assembled {
+        index,
+        stored,
+        insight_ids,
+    })
 }
 
 fn str_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {

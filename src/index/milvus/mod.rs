@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod rows;
 mod search;
+mod stream;
 mod url;
 
 use std::thread::sleep;
@@ -18,15 +19,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use self::assemble::{assemble, StoredDocument};
+use self::assemble::{assemble, Assembled, StoredDocument};
 use self::client::{id_of, Client, QUERY_WINDOW};
-use self::rows::{documents_of, Description, Row, LAYOUT_VERSION, META};
+use self::rows::{documents_of, Description, Row, FIELDS_BUT_VECTOR, LAYOUT_VERSION, META};
 use crate::embed::VectorKind;
 use crate::index::{Index, IndexMeta};
 use crate::insight::SplitOptions;
 
 pub use self::error::MilvusError;
 pub use self::search::StoreSearch;
+pub use self::stream::StoreRows;
 pub use self::url::StoreUrl;
 
 /// Rows inserted per request by default: about 1 MB of JSON with 384-dimensional vectors.
@@ -125,6 +127,20 @@ impl MilvusStore {
     /// The index the store holds, for analysis: refused when the collection is missing or an update of it was cut
     /// off.
     pub fn load(&self) -> Result<Index, MilvusError> {
+        Ok(self.load_checked(true)?.index)
+    }
+
+    /// The index the store holds as [`MilvusStore::load`] gives it, but without its vectors (and sentences), which
+    /// stay on the server: the rows that give them, a batch at a time, come with it.
+    pub fn load_without_vectors(self) -> Result<(Index, StoreRows), MilvusError> {
+        let assembled = self.load_checked(false)?;
+        let rows = StoreRows::new(self, assembled.insight_ids, assembled.index.meta.kind.dim);
+        Ok((assembled.index, rows))
+    }
+
+    /// The store's rows put together (with their vectors or not), refused when the collection is missing or an
+    /// update of it was cut off.
+    fn load_checked(&self, vectors: bool) -> Result<Assembled, MilvusError> {
         let kind = self
             .kind()?
             .ok_or_else(|| MilvusError::Missing { url: self.url.clone() })?;
@@ -133,25 +149,25 @@ impl MilvusStore {
             .last()
             .filter(|m| m.get("state").and_then(Value::as_str) == Some("complete"));
         let Some(current) = current else {
-            let stored = self.read(kind, None)?;
-            let incomplete = stored.documents.values().filter(|d| !d.complete).count();
+            let stored = self.read(kind, None, false)?;
+            let incomplete = stored.stored.values().filter(|d| !d.complete).count();
             return Err(MilvusError::Incomplete {
                 url: self.url.clone(),
                 documents: incomplete.max(1),
             });
         };
         let split = split_of(current);
-        let stored = self.read(kind, split)?;
+        let stored = self.read(kind, split, vectors)?;
         let expected = current.get("rows").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let found: usize = stored.documents.values().map(|d| d.ids.len()).sum();
-        let incomplete = stored.documents.values().filter(|d| !d.complete).count();
+        let found: usize = stored.stored.values().map(|d| d.ids.len()).sum();
+        let incomplete = stored.stored.values().filter(|d| !d.complete).count();
         if incomplete > 0 || found != expected {
             return Err(MilvusError::Incomplete {
                 url: self.url.clone(),
                 documents: incomplete.max(1),
             });
         }
-        Ok(stored.index)
+        Ok(stored)
     }
 
     /// Begins an update by an index of `kind`: creates the collection when there is none (refusing one of other
@@ -169,9 +185,12 @@ impl MilvusStore {
         self.wait_visible(mark)?;
         let metas = self.meta_rows()?;
         let split = metas.iter().rev().find_map(split_of);
-        let mut stored = self.read(kind.clone(), split)?;
-        stored.meta_ids = metas.iter().filter_map(|m| m.get("id").and_then(id_of)).collect();
-        Ok(stored)
+        let assembled = self.read(kind.clone(), split, true)?;
+        Ok(Stored {
+            index: assembled.index,
+            documents: assembled.stored,
+            meta_ids: metas.iter().filter_map(|m| m.get("id").and_then(id_of)).collect(),
+        })
     }
 
     /// Makes the store hold `index` (built with the vectors of `stored` reused): documents removed, changed or left
@@ -312,8 +331,9 @@ impl MilvusStore {
         Err(MilvusError::NotVisible { url: self.url.clone() })
     }
 
-    /// Every insight, sentence and document row, read in pages by id, put together.
-    fn read(&self, kind: VectorKind, split: Option<SplitOptions>) -> Result<Stored, MilvusError> {
+    /// Every insight, sentence and document row, read in pages by id (with their vectors or not), put together.
+    fn read(&self, kind: VectorKind, split: Option<SplitOptions>, vectors: bool) -> Result<Assembled, MilvusError> {
+        let fields = if vectors { &["*"][..] } else { FIELDS_BUT_VECTOR };
         let mut rows = Vec::new();
         let mut after: Option<i64> = None;
         loop {
@@ -321,7 +341,7 @@ impl MilvusStore {
                 None => format!("kind != \"{META}\""),
                 Some(last) => format!("kind != \"{META}\" && id > {last}"),
             };
-            let page = self.client.query(&filter, &["*"], READ_ROWS)?;
+            let page = self.client.query(&filter, fields, READ_ROWS)?;
             let ids: Vec<i64> = page.iter().filter_map(|r| r.get("id").and_then(id_of)).collect();
             if ids.len() != page.len() {
                 return Err(self.damaged("a row without an id".into()));
@@ -338,14 +358,10 @@ impl MilvusStore {
             kind,
             split: split.unwrap_or_default().canonical(),
         };
-        let assembled = assemble(meta, rows).map_err(|m| self.damaged(m))?;
-        Ok(Stored {
-            index: assembled.index,
-            documents: assembled.stored,
-            meta_ids: Vec::new(),
-        })
+        assemble(meta, rows, vectors).map_err(|m| self.damaged(m))
     }
 
+    /// The error of a store whose rows are not what this build writes.
     fn damaged(&self, message: String) -> MilvusError {
         MilvusError::Damaged {
             url: self.url.clone(),

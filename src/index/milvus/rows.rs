@@ -32,6 +32,29 @@ pub(super) const SENTENCE: &str = "sentence";
 pub(super) const DOCUMENT: &str = "document";
 pub(super) const META: &str = "meta";
 
+/// Every field a row may have but its vector: what is read of the rows when their vectors are left on the server.
+pub(super) const FIELDS_BUT_VECTOR: &[&str] = &[
+    "id",
+    "kind",
+    "doc_key",
+    "doc",
+    "seq",
+    "row",
+    "text_hash",
+    "text",
+    "line_start",
+    "line_end",
+    "source_id",
+    "file",
+    "start",
+    "end",
+    "place",
+    "order",
+    "rows",
+    "fingerprint",
+    "date",
+];
+
 /// The key by which a document's rows are found: 16 hex digits of the SHA-256 of its name.
 pub(super) fn doc_key(doc: &str) -> String {
     let digest = Sha256::digest(doc.as_bytes());
