@@ -286,9 +286,9 @@ examples:
                          "else `cargo run --release --`)")
     ap.add_argument("--k", type=int, default=12, help="clusters for the fixed-k run (default: 12)")
     ap.add_argument("--sample", type=int, metavar="N",
-                    help="pass `--sample N` to both runs: above N items the tool draws k-means "
-                         "seeds from a random sample of N and polishes only the best three "
-                         "runs (forces its large-corpus path)")
+                    help="pass `--sample N` to both runs: above N items the tool fits its "
+                         "k-means on a random sample of N and refines them over all items "
+                         "(forces its large-corpus path)")
     ap.add_argument("--from-json", metavar="FILE", action="append",
                     help="evaluate saved `clusters --json` output instead of running the "
                          "tool (repeatable)")

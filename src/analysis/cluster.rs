@@ -176,26 +176,61 @@ const FINE_MIN_SIZE: usize = 10;
 /// With fewer candidate levels than this, the automatic choice takes the best silhouette instead of the knee.
 const KNEE_MIN_LEVELS: usize = 8;
 
-/// Over-clusters, merges by Ward, scores every level by sampled silhouette and returns the knee with the curve.
-fn choose_k(data: &Embeddings, opts: &ClusterOptions) -> (usize, Vec<(usize, f64)>) {
-    let n = data.len();
+/// A fine clustering that the automatic number of clusters is chosen from.
+struct Fine {
+    /// The members of each fine cluster, among all items.
+    sizes: Vec<usize>,
+    /// The unnormalised member sums of each fine cluster, among all items.
+    sums: Embeddings,
+    /// The items sampled to score the levels, and the fine cluster of each.
+    scored: (Embeddings, Vec<usize>),
+}
+
+/// What the automatic choice works with among `n` items: the smallest number of clusters considered, the number of
+/// fine clusters, and the settings of their fit; or, when there is no choice to make, `Err` with the smallest
+/// number.
+fn fine_setting(n: usize, opts: &ClusterOptions) -> Result<(usize, usize, ClusterOptions), usize> {
     let lo = opts.min_auto_k.clamp(1, n);
     let fine_k = opts.max_auto_k.min(n / FINE_MIN_SIZE).max(lo);
     if fine_k <= lo {
-        return (lo, Vec::new());
+        return Err(lo);
     }
     let fine_opts = ClusterOptions {
         restarts: opts.restarts.clamp(1, FINE_RESTARTS),
         ..opts.clone()
     };
+    Ok((lo, fine_k, fine_opts))
+}
+
+/// The positions of the items that score the levels, among `n`.
+fn score_positions(n: usize, opts: &ClusterOptions) -> Vec<usize> {
+    let mut rng = Rng::new(opts.seed ^ 0x2545_F491_4F6C_DD1D);
+    sample_indices(n, opts.score_sample.max(2), &mut rng)
+}
+
+/// Over-clusters, merges by Ward, scores every level by sampled silhouette and returns the knee with the curve.
+fn choose_k(data: &Embeddings, opts: &ClusterOptions) -> (usize, Vec<(usize, f64)>) {
+    let (lo, fine_k, fine_opts) = match fine_setting(data.len(), opts) {
+        Ok(setting) => setting,
+        Err(lo) => return (lo, Vec::new()),
+    };
     let fine = fit(data, fine_k, &fine_opts, opts.seed);
     let members = members_of(&fine.assign, fine_k);
-    let sizes: Vec<usize> = members.iter().map(Vec::len).collect();
-    let sums = sums_of(data, &members);
-    let merges = ward(&sizes, &sums);
-    let mut rng = Rng::new(opts.seed ^ 0x2545_F491_4F6C_DD1D);
-    let sample = sample_indices(n, opts.score_sample.max(2), &mut rng);
-    let mut curve = silhouettes(data, &sample, &fine.assign, fine_k, &merges);
+    let scored = score_positions(data.len(), opts);
+    let fine = Fine {
+        sizes: members.iter().map(Vec::len).collect(),
+        sums: sums_of(data, &members),
+        scored: (data.select(&scored), scored.iter().map(|&i| fine.assign[i]).collect()),
+    };
+    k_of(&fine, lo)
+}
+
+/// The chosen number of clusters (at least `lo`) and the curve it was chosen on, from a fine clustering: its
+/// clusters merged by Ward, every level scored by the silhouette of the sampled items.
+fn k_of(fine: &Fine, lo: usize) -> (usize, Vec<(usize, f64)>) {
+    let fine_k = fine.sizes.len();
+    let merges = ward(&fine.sizes, &fine.sums);
+    let mut curve = silhouettes(&fine.scored.0, &fine.scored.1, &fine.sizes, &merges);
     curve.retain(|&(k, _)| k >= lo && k <= fine_k);
     curve.sort_by_key(|&(k, _)| k);
     // A knee needs a curve: on a handful of levels the endpoints can never win it, so take the best score there.

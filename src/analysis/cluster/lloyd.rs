@@ -95,39 +95,51 @@ pub(crate) fn lloyd(data: &Embeddings, mut centroids: Embeddings, max_iter: usiz
 
 /// Each cluster's member sum in f64, kept up to date as rows move, so that an iteration that moves few rows costs
 /// few additions.
-struct MemberSums {
+pub(super) struct MemberSums {
     dim: usize,
     sums: Vec<f64>,
 }
 
 impl MemberSums {
     /// Empty sums of `k` clusters.
-    fn zero(k: usize, dim: usize) -> Self {
+    pub(super) fn zero(k: usize, dim: usize) -> Self {
         MemberSums {
             dim,
             sums: vec![0.0; k * dim],
         }
     }
 
+    /// Adds `row` to cluster `c`'s sum.
+    pub(super) fn add(&mut self, c: usize, row: &[f32]) {
+        for (a, &x) in self.sums[c * self.dim..(c + 1) * self.dim].iter_mut().zip(row) {
+            *a += x as f64;
+        }
+    }
+
     /// Moves every row whose cluster differs between `old` and `new` (`usize::MAX`: in no cluster yet), in row
     /// order.
     fn moved(&mut self, data: &Embeddings, old: &[usize], new: &[usize]) {
-        let dim = self.dim;
         for (i, (&from, &to)) in old.iter().zip(new).enumerate() {
             if from == to {
                 continue;
             }
-            for (d, &x) in data.row(i).iter().enumerate() {
-                if from != usize::MAX {
-                    self.sums[from * dim + d] -= x as f64;
+            let row = data.row(i);
+            if from != usize::MAX {
+                for (a, &x) in self.sums[from * self.dim..(from + 1) * self.dim].iter_mut().zip(row) {
+                    *a -= x as f64;
                 }
-                self.sums[to * dim + d] += x as f64;
             }
+            self.add(to, row);
         }
     }
 
+    /// The sums themselves, one row per cluster.
+    pub(super) fn raw(&self) -> Embeddings {
+        Embeddings::from_flat(self.dim.max(1), self.sums.iter().map(|&a| a as f32).collect())
+    }
+
     /// The normalised sums: the spherical centroids (zero for an empty cluster).
-    fn centroids(&self) -> Embeddings {
+    pub(super) fn centroids(&self) -> Embeddings {
         let mut flat: Vec<f32> = self.sums.iter().map(|&a| a as f32).collect();
         for row in flat.chunks_exact_mut(self.dim.max(1)) {
             normalize_in_place(row);
@@ -138,7 +150,7 @@ impl MemberSums {
 
 /// The best centroid of one row from its products with every centroid (ties: lowest index), its product, and the
 /// second-best product.
-fn top_two(products: &[f32]) -> (usize, f32, f32) {
+pub(super) fn top_two(products: &[f32]) -> (usize, f32, f32) {
     let (mut best, mut second) = ((0, f32::NEG_INFINITY), f32::NEG_INFINITY);
     for (c, &v) in products.iter().enumerate() {
         if v > best.1 {

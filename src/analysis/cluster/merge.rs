@@ -84,39 +84,29 @@ pub(crate) fn ward(sizes: &[usize], sums: &Embeddings) -> Vec<Merge> {
 
 /// Mean silhouette (cosine distance) of a sample after each prefix of `merges`, starting with no merge.
 ///
-/// `sample` are row indices of `data`, `fine` the fine cluster of every row, `k` the number of fine clusters. Returns
-/// `(number of non-empty clusters, mean silhouette)` per level; a point alone in its cluster scores 0 and a level
-/// with fewer than two clusters is skipped.
-pub(crate) fn silhouettes(
-    data: &Embeddings,
-    sample: &[usize],
-    fine: &[usize],
-    k: usize,
-    merges: &[Merge],
-) -> Vec<(usize, f64)> {
+/// `rows` are the sampled points, `fine` the fine cluster of each, `sizes` the number of members of each of the `k`
+/// fine clusters among all items. Returns `(number of non-empty clusters, mean silhouette)` per level; a point
+/// alone in its cluster scores 0 and a level with fewer than two clusters is skipped.
+pub(crate) fn silhouettes(rows: &Embeddings, fine: &[usize], sizes: &[usize], merges: &[Merge]) -> Vec<(usize, f64)> {
+    let (m, k) = (rows.len(), sizes.len());
     // sums[i * k + c]: similarity of sampled point i to the sampled members of fine cluster c.
-    let rows = data.select(sample);
     let dim = rows.dim().max(1);
-    let mut sums = vec![0.0f64; sample.len() * k];
+    let mut sums = vec![0.0f64; m * k];
     sums.par_chunks_mut(k.max(1))
         .zip(rows.as_flat().par_chunks(dim))
         .for_each(|(acc, x)| {
-            let mut s = vec![0.0f32; sample.len()];
+            let mut s = vec![0.0f32; m];
             dots(rows.as_flat(), dim, x, &mut s);
-            for (&j, &v) in sample.iter().zip(&s) {
-                acc[fine[j]] += v as f64;
+            for (&c, &v) in fine.iter().zip(&s) {
+                acc[c] += v as f64;
             }
         });
     let mut counts = vec![0.0f64; k];
-    for &j in sample {
-        counts[fine[j]] += 1.0;
-    }
-    let own: Vec<f64> = sample.iter().map(|&i| sim(data.row(i), data.row(i)) as f64).collect();
-    let mut present = vec![false; k];
     for &c in fine {
-        present[c] = true;
+        counts[c] += 1.0;
     }
-    let clusters0 = present.iter().filter(|&&p| p).count();
+    let own: Vec<f64> = rows.rows().map(|x| sim(x, x) as f64).collect();
+    let clusters0 = sizes.iter().filter(|&&s| s > 0).count();
     let mut owner: Vec<usize> = (0..k).collect();
     let mut out = Vec::with_capacity(merges.len() + 1);
     for step in 0..=merges.len() {
@@ -138,12 +128,12 @@ pub(crate) fn silhouettes(
         if live < 2 {
             continue;
         }
-        let total: f64 = sample
+        let total: f64 = fine
             .iter()
             .enumerate()
-            .map(|(si, &i)| {
+            .map(|(si, &f)| {
                 let row = &sums[si * k..(si + 1) * k];
-                let c = owner[fine[i]];
+                let c = owner[f];
                 if counts[c] <= 1.0 {
                     return 0.0;
                 }
@@ -162,7 +152,7 @@ pub(crate) fn silhouettes(
                 }
             })
             .sum();
-        out.push((clusters0.saturating_sub(step), total / sample.len() as f64));
+        out.push((clusters0.saturating_sub(step), total / m as f64));
     }
     out
 }

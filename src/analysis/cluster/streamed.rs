@@ -4,9 +4,9 @@
 use rayon::prelude::*;
 
 use super::kmeans::{for_each_block, sample_indices, sim, Rng};
-use super::{cluster_in_memory, ClusterOptions, Clustering};
+use super::lloyd::{top_two, MemberSums};
+use super::{distinct_rows, fine_setting, fit, k_of, score_positions, ClusterOptions, Clustering, Fine};
 use crate::index::RowSource;
-use crate::linalg::normalize_in_place;
 use crate::vectors::Embeddings;
 
 /// Rows read per batch. Fixed (a multiple of the matrix products' block), so that every source is read in the same
@@ -43,36 +43,39 @@ fn for_each_batch<S: RowSource + ?Sized>(rows: &S, mut each: impl FnMut(usize, &
     Ok(())
 }
 
-/// Clusters the rows of a large source: the clustering of a random sample of `sample` rows (with the automatic
-/// number of clusters chosen on it), then Lloyd's iterations over all rows from the sample's centroids, one pass
-/// each (at most [`STREAM_PASSES`]; each cluster's members summed in position order), and one pass finding each
-/// cluster's medoid against the final centroids. Clusters that win no row are dropped; the rest are numbered as
+/// Clusters the rows of a large source as [`super::cluster`] clusters rows in memory, but with every k-means fit
+/// made on a random sample of `sample` rows and then refined over all rows by Lloyd's iterations, one pass each
+/// (at most [`STREAM_PASSES`]; each cluster's members summed in position order): the fine clustering that the
+/// automatic number of clusters is chosen from (scored on a sample read once), then the clusters themselves. A last
+/// pass finds each cluster's medoid. Clusters that win no row are dropped; the rest are numbered as
 /// [`super::cluster`] numbers them.
 pub(crate) fn cluster_streamed<S: RowSource + ?Sized>(
     rows: &S,
     opts: &ClusterOptions,
     sample: usize,
 ) -> Result<Clustering, S::Error> {
-    let (n, dim) = (rows.len(), rows.dim().max(1));
+    let n = rows.len();
     let mut rng = Rng::new(opts.seed ^ SAMPLE_SEED);
-    let fitted = cluster_in_memory(&read(rows, &sample_indices(n, sample, &mut rng))?, opts);
-    let k = fitted.k;
-    let mut centroids = fitted.centroids;
-    let mut assign = vec![usize::MAX; n];
-    let mut members = Members::new(k, dim);
-    for _ in 0..STREAM_PASSES {
-        let changed;
-        (members, changed) = place_all(rows, &centroids, &mut assign)?;
-        let mut next = Embeddings::empty(dim);
-        for c in 0..k {
-            // A cluster that won no row keeps its centroid (it is dropped if it stays empty).
-            next.push(&members.centroid(c).unwrap_or_else(|| centroids.row(c).to_vec()));
-        }
-        centroids = next;
-        if changed == 0 {
-            break;
-        }
-    }
+    let sampled = read(rows, &sample_indices(n, sample, &mut rng))?;
+    let (k, k_scores) = match opts.k {
+        // No more topics than distinct vectors (in the sample): more would split copies of one text among topics.
+        Some(k) => (k.clamp(1, distinct_rows(&sampled)), Vec::new()),
+        None => match fine_setting(n, opts) {
+            Err(lo) => (lo, Vec::new()),
+            Ok((lo, fine_k, fine_opts)) => {
+                let fitted = fit(&sampled, fine_k, &fine_opts, opts.seed);
+                let (_, assign, members) = refine(rows, fitted.centroids)?;
+                let scored = score_positions(n, opts);
+                let fine = Fine {
+                    sizes: members.sizes,
+                    sums: members.sums.raw(),
+                    scored: (read(rows, &scored)?, scored.iter().map(|&i| assign[i]).collect()),
+                };
+                k_of(&fine, lo)
+            }
+        },
+    };
+    let (centroids, mut assign, members) = refine(rows, fit(&sampled, k, opts, opts.seed).centroids)?;
     // Clusters by decreasing size (ties: smallest member first), the empty ones dropped.
     let Members { sizes, first, .. } = members;
     let mut order: Vec<usize> = (0..k).filter(|&c| sizes[c] > 0).collect();
@@ -104,15 +107,44 @@ pub(crate) fn cluster_streamed<S: RowSource + ?Sized>(
         centroids,
         medoids: medoids.into_iter().map(|m| m.0).collect(),
         sizes: order.iter().map(|&c| sizes[c]).collect(),
-        k_scores: fitted.k_scores,
+        k_scores,
     })
+}
+
+/// Lloyd's iterations over all rows from `centroids`, one pass each, until no row changes cluster or
+/// [`STREAM_PASSES`] passes: the centroids (the normalised member sums; a cluster that won no row keeps its own),
+/// every row's cluster, and the members of each.
+fn refine<S: RowSource + ?Sized>(
+    rows: &S,
+    mut centroids: Embeddings,
+) -> Result<(Embeddings, Vec<usize>, Members), S::Error> {
+    let (k, dim) = (centroids.len(), rows.dim().max(1));
+    let mut assign = vec![usize::MAX; rows.len()];
+    let mut members = Members::new(k, dim);
+    for _ in 0..STREAM_PASSES {
+        let changed;
+        (members, changed) = place_all(rows, &centroids, &mut assign)?;
+        let fresh = members.sums.centroids();
+        let mut next = Embeddings::empty(dim);
+        for c in 0..k {
+            next.push(if members.sizes[c] > 0 {
+                fresh.row(c)
+            } else {
+                centroids.row(c)
+            });
+        }
+        centroids = next;
+        if changed == 0 {
+            break;
+        }
+    }
+    Ok((centroids, assign, members))
 }
 
 /// The members of each cluster after a pass: their sum, their number and the first of them.
 struct Members {
-    dim: usize,
     /// Each cluster's member sum, added in position order.
-    sums: Vec<f64>,
+    sums: MemberSums,
     sizes: Vec<usize>,
     /// Each cluster's first member (`usize::MAX` for none).
     first: Vec<usize>,
@@ -122,8 +154,7 @@ impl Members {
     /// No members in any of `k` clusters.
     fn new(k: usize, dim: usize) -> Members {
         Members {
-            dim,
-            sums: vec![0.0; k * dim],
+            sums: MemberSums::zero(k, dim),
             sizes: vec![0; k],
             first: vec![usize::MAX; k],
         }
@@ -133,22 +164,7 @@ impl Members {
     fn add(&mut self, c: usize, position: usize, row: &[f32]) {
         self.sizes[c] += 1;
         self.first[c] = self.first[c].min(position);
-        for (a, &x) in self.sums[c * self.dim..(c + 1) * self.dim].iter_mut().zip(row) {
-            *a += x as f64;
-        }
-    }
-
-    /// The normalised mean of cluster `c`, or `None` when it has no member.
-    fn centroid(&self, c: usize) -> Option<Vec<f32>> {
-        if self.sizes[c] == 0 {
-            return None;
-        }
-        let mut row: Vec<f32> = self.sums[c * self.dim..(c + 1) * self.dim]
-            .iter()
-            .map(|&a| a as f32)
-            .collect();
-        normalize_in_place(&mut row);
-        Some(row)
+        self.sums.add(c, row);
     }
 }
 
@@ -177,18 +193,7 @@ fn place_all<S: RowSource + ?Sized>(
 fn nearest_of(batch: &Embeddings, centroids: &Embeddings) -> Vec<usize> {
     let k = centroids.len();
     for_each_block(batch, centroids, |products| {
-        products
-            .chunks_exact(k)
-            .map(|p| {
-                let mut best = (0, f32::NEG_INFINITY);
-                for (c, &v) in p.iter().enumerate() {
-                    if v > best.1 {
-                        best = (c, v);
-                    }
-                }
-                best.0
-            })
-            .collect::<Vec<_>>()
+        products.chunks_exact(k).map(|p| top_two(p).0).collect::<Vec<_>>()
     })
     .concat()
 }
