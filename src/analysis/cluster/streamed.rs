@@ -3,9 +3,10 @@
 
 use rayon::prelude::*;
 
+use super::choose::{distinct_rows, fine_setting, fit, k_of, score_positions, Fine};
 use super::kmeans::{for_each_block, sample_indices, sim, Rng};
 use super::lloyd::{top_two, MemberSums};
-use super::{distinct_rows, fine_setting, fit, k_of, score_positions, ClusterOptions, Clustering, Fine};
+use super::options::{ClusterOptions, Clustering};
 use crate::index::RowSource;
 use crate::vectors::Embeddings;
 

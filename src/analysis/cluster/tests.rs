@@ -1,6 +1,7 @@
 //! Clustering: k-means, the automatic number of topics, NMI, edge cases.
 
 use super::*;
+use crate::rng::Rng;
 
 /// `per` noisy points around each of `k` random directions in `dim` dimensions, as unit rows, and their labels.
 fn blobs(k: usize, per: usize, dim: usize, noise: f64, seed: u64) -> (Embeddings, Vec<usize>) {
