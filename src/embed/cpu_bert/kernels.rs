@@ -67,8 +67,17 @@ fn exp_approx<const FMA: bool>(x: f32) -> f32 {
     p = fmadd::<FMA>(p, r, 0.5);
     p = fmadd::<FMA>(p, r, 1.0);
     p = fmadd::<FMA>(p, r, 1.0);
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
-    p * scale
+    p * pow2(n)
+}
+
+/// 2^n for an integer-valued `n` in [-126, 127], made without a float-to-integer cast: Rust's `as i32` saturates
+/// and so runs lane by lane, where this compiles to vector adds and shifts. Adding 2^23 + 127 puts n + 127 in the
+/// low bits of the mantissa; the shift moves them into the exponent field and drops the rest. Other inputs give
+/// some float (no panic, no undefined behaviour).
+#[inline(always)]
+fn pow2(n: f32) -> f32 {
+    const BIAS: f32 = 8_388_608.0 + 127.0;
+    f32::from_bits((n + BIAS).to_bits() << 23)
 }
 
 /// GELU with the exact (erf) definition, x·Φ(x), using Abramowitz-Stegun 7.1.26 for erf (absolute error below

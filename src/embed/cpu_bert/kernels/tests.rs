@@ -125,6 +125,20 @@ fn exp_is_accurate_over_its_range() {
 }
 
 #[test]
+fn powers_of_two_are_exact_over_the_exponent_range() {
+    for n in -126..=127 {
+        let got = pow2(n as f32);
+        assert_eq!(got, 2f32.powi(n), "2^{n}");
+        // The integer cast it replaces gives the same bits.
+        assert_eq!(got.to_bits(), ((n + 127) as u32) << 23, "2^{n}");
+    }
+    // Outside the range: some float, no panic (NaN included).
+    for n in [f32::NAN, f32::INFINITY, -1e9, 1e9] {
+        let _ = pow2(n);
+    }
+}
+
+#[test]
 fn layer_norm_matches_reference() {
     for width in [8, 20, 384] {
         let x = data(width * 5, width as u64, 4.0);
