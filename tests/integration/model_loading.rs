@@ -112,15 +112,21 @@ fn write_tiny_model(dir: &Path, prefix: &str, pooling: &str, model_type: &str) {
 /// tokenises as the real model does: its `tokenizer.json`, its vocabulary and its 256 word pieces a text. The model
 /// runs in a blink; everything around it (reading, splitting, tokenising, searching) is the real work.
 pub fn write_model_with_real_tokenizer(dir: &Path) {
+    write_model_with_real_tokenizer_of(dir, 64, 2);
+}
+
+/// [`write_model_with_real_tokenizer`] with `hidden` dimensions in `heads` heads (of 32 or 64 each): at 384, its
+/// vectors weigh what the default model's do, in files, stores and answers.
+pub fn write_model_with_real_tokenizer_of(dir: &Path, hidden: usize, heads: usize) {
     std::fs::create_dir_all(dir).unwrap();
     let tokenizer = &default_model().files.tokenizer;
     std::fs::copy(tokenizer, dir.join("tokenizer.json")).unwrap();
     let vocab = Tokenizer::from_file(tokenizer).unwrap().get_vocab_size(true);
     let shape = Shape {
         vocab,
-        hidden: 64,
+        hidden,
         intermediate: 128,
-        heads: 2,
+        heads,
         positions: 512,
         max_seq_length: 256,
     };

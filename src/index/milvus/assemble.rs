@@ -35,45 +35,76 @@ pub(super) struct Assembled {
     pub insight_ids: Vec<i64>,
 }
 
+/// One row as read back: its fields but the vector, and the vector's values apart, as floats (a vector left as JSON
+/// values takes about 10 times the memory: a whole read of a store would hold over a gigabyte at 24,000 rows).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ReadRow {
+    /// Every field but `vector`.
+    pub fields: Map<String, Value>,
+    /// The `vector`'s values; `None` when it was not read, or is not a list of numbers.
+    pub vector: Option<Vec<f32>>,
+}
+
+impl ReadRow {
+    /// The row of a query's answer; an error when it is not an object.
+    pub fn of(row: Value) -> Result<ReadRow, String> {
+        let Value::Object(mut fields) = row else {
+            return Err(format!("a row that is not an object: {row}"));
+        };
+        let vector = fields.remove("vector").and_then(|v| {
+            let values = v.as_array()?;
+            let mut vector = Vec::with_capacity(values.len());
+            for x in values {
+                vector.push(x.as_f64()? as f32);
+            }
+            Some(vector)
+        });
+        Ok(ReadRow { fields, vector })
+    }
+
+    /// The vector, if it has `dim` values.
+    pub fn vector_of(&self, dim: usize) -> Option<&[f32]> {
+        self.vector.as_deref().filter(|v| v.len() == dim)
+    }
+}
+
 /// One document's rows as read back.
 #[derive(Default)]
 struct Gathered {
     ids: Vec<i64>,
     marker: Option<(i64, Map<String, Value>)>,
     markers: usize,
-    insights: Vec<(usize, i64, Map<String, Value>)>,
-    sentences: Vec<(usize, usize, Map<String, Value>)>,
+    insights: Vec<(usize, i64, ReadRow)>,
+    sentences: Vec<(usize, usize, ReadRow)>,
 }
 
 /// Puts the index of `meta` together from `rows` (every insight, sentence and document row of a collection, in any
 /// order); a row that is not what the store writes is an error naming its id. Without `vectors`, the rows were read
 /// without their vectors, and the index has neither vectors nor sentences.
-pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>, vectors: bool) -> Result<Assembled, String> {
+pub(super) fn assemble(meta: IndexMeta, rows: Vec<ReadRow>, vectors: bool) -> Result<Assembled, String> {
     let dim = meta.kind.dim;
     let mut docs: HashMap<String, Gathered> = HashMap::new();
     for row in rows {
-        let Value::Object(fields) = row else {
-            return Err(format!("a row that is not an object: {row}"));
-        };
+        let fields = &row.fields;
         let id = fields.get("id").and_then(id_of).ok_or("a row without an id")?;
         let bad = |what: &str| format!("row {id}: {what}");
-        let key = str_field(&fields, "doc_key")
+        let key = str_field(fields, "doc_key")
             .ok_or_else(|| bad("no doc_key"))?
             .to_string();
         let doc = docs.entry(key).or_default();
         doc.ids.push(id);
-        match str_field(&fields, "kind") {
+        match str_field(fields, "kind") {
             Some(INSIGHT) => doc
                 .insights
-                .push((uint(&fields, "seq").ok_or_else(|| bad("no seq"))?, id, fields)),
+                .push((uint(fields, "seq").ok_or_else(|| bad("no seq"))?, id, row)),
             Some(SENTENCE) => {
-                let seq = uint(&fields, "seq").ok_or_else(|| bad("no seq"))?;
-                let n = uint(&fields, "row").ok_or_else(|| bad("no row"))?;
-                doc.sentences.push((seq, n, fields));
+                let seq = uint(fields, "seq").ok_or_else(|| bad("no seq"))?;
+                let n = uint(fields, "row").ok_or_else(|| bad("no row"))?;
+                doc.sentences.push((seq, n, row));
             }
             Some(DOCUMENT) => {
                 doc.markers += 1;
-                doc.marker = Some((id, fields));
+                doc.marker = Some((id, row.fields));
             }
             _ => return Err(bad("an unknown kind")),
         }
@@ -132,7 +163,8 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>, vectors: bool) -> Resu
             index.dates.insert(name.to_string(), date);
         }
         let mut sentences = doc.sentences.iter().peekable();
-        for (seq, id, fields) in &doc.insights {
+        for (seq, id, row) in &doc.insights {
+            let fields = &row.fields;
             let insight = insight_of(fields).ok_or_else(|| format!("insight {seq} of a document is malformed"))?;
             let hash: TextHash = str_field(fields, "text_hash")
                 .and_then(|h| h.parse().ok())
@@ -141,18 +173,18 @@ pub(super) fn assemble(meta: IndexMeta, rows: Vec<Value>, vectors: bool) -> Resu
             if vectors {
                 index
                     .vectors
-                    .push(&vector_of(fields, dim).ok_or("an insight's vector is malformed")?);
+                    .push(row.vector_of(dim).ok_or("an insight's vector is malformed")?);
             }
             while let Some((_, _, s)) = sentences.next_if(|(sq, _, _)| sq == seq) {
                 if !vectors {
                     continue;
                 }
-                let (start, end) = (uint(s, "start"), uint(s, "end"));
+                let (start, end) = (uint(&s.fields, "start"), uint(&s.fields, "end"));
                 let span = start.zip(end).filter(|(a, b)| a < b && *b <= insight.text.len());
                 let span = span.ok_or("a sentence's span is malformed")?;
                 layout.spans.push(span.0..span.1);
-                layout.places.push(place_of(s));
-                sentence_vectors.push(&vector_of(s, dim).ok_or("a sentence's vector is malformed")?);
+                layout.places.push(place_of(&s.fields));
+                sentence_vectors.push(s.vector_of(dim).ok_or("a sentence's vector is malformed")?);
             }
             layout.first.push(layout.spans.len());
             index.insights.push(insight);
@@ -204,14 +236,4 @@ fn place_of(fields: &Map<String, Value>) -> Option<TextPosition> {
         line_end: p[2],
         column_end: p[3],
     })
-}
-
-/// The `vector` of a row, of `dim` values.
-pub(super) fn vector_of(fields: &Map<String, Value>, dim: usize) -> Option<Vec<f32>> {
-    let values = fields.get("vector")?.as_array()?;
-    let vector: Vec<f32> = values
-        .iter()
-        .map(|v| v.as_f64().map(|x| x as f32))
-        .collect::<Option<_>>()?;
-    (vector.len() == dim).then_some(vector)
 }

@@ -3,6 +3,7 @@
 //! server cannot be reached or is not ready yet; an insert is not, and the store's document markers make a rerun
 //! after a failed one come out right.
 
+use std::io::Read;
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -185,7 +186,7 @@ impl Client {
                     .send_string(body),
             };
             let failure = match sent {
-                Ok(response) => match response.into_string() {
+                Ok(response) => match read_answer(response) {
                     Ok(text) => match self.answer(op, &text) {
                         Err(MilvusError::Refused { code, .. })
                             if code == COLLECTION_NOT_LOADED
@@ -202,7 +203,7 @@ impl Client {
                 // Milvus answers its errors with status 200 and a code in the body; another status is a proxy's or
                 // a server that is starting.
                 Err(ureq::Error::Status(status, response)) => {
-                    let text = response.into_string().unwrap_or_default();
+                    let text = read_answer(response).unwrap_or_default();
                     format!("HTTP status {status}: {}", text.trim())
                 }
                 Err(ureq::Error::Transport(t)) => t.to_string(),
@@ -223,10 +224,11 @@ impl Client {
 
     /// The `data` of an answer, or the server's refusal.
     fn answer(&self, op: &'static str, text: &str) -> Result<Value, MilvusError> {
-        let value: Value = serde_json::from_str(text)
+        let mut value: Value = serde_json::from_str(text)
             .map_err(|e| self.protocol(format!("{op}: not a JSON answer ({e}): {}", clip(text))))?;
         match value.get("code").and_then(Value::as_i64) {
-            Some(200) => Ok(value.get("data").cloned().unwrap_or(Value::Null)),
+            // Taken, not cloned: a page of rows is tens of megabytes as JSON values.
+            Some(200) => Ok(value.get_mut("data").map_or(Value::Null, Value::take)),
             Some(code) => Err(MilvusError::Refused {
                 url: self.url.clone(),
                 op,
@@ -254,4 +256,21 @@ fn clip(text: &str) -> String {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),
     }
+}
+
+/// The most bytes read of one answer: far above a page of rows (4,096 rows of 1,024-dimension vectors are about
+/// 45 MB of JSON), and a bound on what a wrong server can make this process hold.
+const MAX_ANSWER: u64 = 1 << 30;
+
+/// The body of an answer as text. Not `Response::into_string`, which refuses answers above 10 MB: a page of 4,096
+/// rows of 384-dimension vectors is about 17 MB.
+fn read_answer(response: ureq::Response) -> std::io::Result<String> {
+    let mut text = String::new();
+    response.into_reader().take(MAX_ANSWER + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_ANSWER {
+        return Err(std::io::Error::other(format!(
+            "an answer of more than {MAX_ANSWER} bytes"
+        )));
+    }
+    Ok(text)
 }

@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
-use super::assemble::vector_of;
+use super::assemble::ReadRow;
 use super::client::id_of;
 use super::{MilvusError, MilvusStore};
 use crate::index::RowSource;
@@ -62,13 +60,13 @@ impl RowSource for StoreRows {
                     .client
                     .query(&format!("id in [{}]", list.join(",")), &["id", "vector"], ids.len())?;
             let mut vectors = HashMap::with_capacity(found.len());
-            for row in &found {
-                let vector = match row {
-                    Value::Object(fields) => fields.get("id").and_then(id_of).zip(vector_of(fields, self.dim)),
-                    _ => None,
+            for row in found {
+                let row = ReadRow::of(row).map_err(|m| self.store.damaged(m))?;
+                let id = row.fields.get("id").and_then(id_of);
+                let Some((id, vector)) = id.zip(row.vector_of(self.dim)) else {
+                    return Err(self.store.damaged(format!("a malformed row: {:?}", row.fields)));
                 };
-                let (id, vector) = vector.ok_or_else(|| self.store.damaged(format!("a malformed row: {row}")))?;
-                vectors.insert(id, vector);
+                vectors.insert(id, vector.to_vec());
             }
             for id in &ids {
                 let vector = vectors.get(id).ok_or_else(|| {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::assemble::assemble;
+use super::assemble::{assemble, ReadRow};
 use super::rows::{doc_key, documents_of, DOCUMENT, SENTENCE};
 use crate::embed::{Precision, VectorKind};
 use crate::index::{Index, IndexMeta};
@@ -86,7 +86,7 @@ fn an_index_laid_out_as_rows_comes_back_whole_in_any_row_order() {
     assert_eq!(docs[0].rows.len(), 2 + 2, "two insights, the first one's two sentences");
     let mut rows = stored_rows(&index);
     rows.reverse();
-    let back = assemble(index.meta.clone(), rows, true).unwrap();
+    let back = assemble(index.meta.clone(), read(rows), true).unwrap();
     assert_eq!(back.index, index);
     assert_eq!(back.stored.len(), 3);
     assert!(back.stored.values().all(|d| d.complete));
@@ -109,7 +109,7 @@ fn a_document_without_its_marker_or_a_row_or_with_two_markers_is_incomplete_and_
     let is_marker_of = |r: &Value, key: &str| r["kind"] == DOCUMENT && r["doc_key"] == key;
     // a.md's marker lost: its rows are there but it is not part of the index.
     let cut: Vec<Value> = rows.iter().filter(|r| !is_marker_of(r, &key_a)).cloned().collect();
-    let back = assemble(index.meta.clone(), cut, true).unwrap();
+    let back = assemble(index.meta.clone(), read(cut), true).unwrap();
     assert!(!back.stored[&key_a].complete);
     assert_eq!(back.stored[&key_a].ids.len(), 4);
     assert_eq!(
@@ -122,17 +122,17 @@ fn a_document_without_its_marker_or_a_row_or_with_two_markers_is_incomplete_and_
         .filter(|r| !(r["kind"] == SENTENCE && r["row"] == 1))
         .cloned()
         .collect();
-    assert!(!assemble(index.meta.clone(), lost, true).unwrap().stored[&key_a].complete);
+    assert!(!assemble(index.meta.clone(), read(lost), true).unwrap().stored[&key_a].complete);
     // Its marker twice.
     let mut twice = rows.clone();
     let mut again = rows.iter().find(|r| is_marker_of(r, &key_a)).unwrap().clone();
     again["id"] = json!("5000");
     twice.push(again);
-    assert!(!assemble(index.meta.clone(), twice, true).unwrap().stored[&key_a].complete);
+    assert!(!assemble(index.meta.clone(), read(twice), true).unwrap().stored[&key_a].complete);
     // A row that is not the store's is an error naming it.
     let mut foreign = rows;
     foreign.push(json!({"id": "77", "doc_key": "x", "kind": "other"}));
-    assert!(assemble(index.meta.clone(), foreign, true)
+    assert!(assemble(index.meta.clone(), read(foreign), true)
         .unwrap_err()
         .contains("row 77"));
 }
@@ -143,6 +143,12 @@ fn a_row_is_written_with_the_shortest_decimal_of_each_f32() {
     let text = serde_json::to_string(&row).unwrap();
     assert_eq!(text, r#"{"vector":[0.1,-0.25,0.33333334],"kind":"insight","seq":3}"#);
     // Read back as the server's answers are, each value is the same f32.
-    let back: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
-    assert_eq!(super::assemble::vector_of(&back, 3), Some(vec![0.1, -0.25, 1.0 / 3.0]));
+    let back = read(vec![serde_json::from_str(&text).unwrap()]);
+    assert_eq!(back[0].vector_of(3), Some(&[0.1, -0.25, 1.0 / 3.0][..]));
+    assert_eq!((back[0].vector_of(4), back[0].fields.get("vector")), (None, None));
+}
+
+/// Rows as a query answers them, read as the store reads them.
+fn read(rows: Vec<Value>) -> Vec<ReadRow> {
+    rows.into_iter().map(|r| ReadRow::of(r).unwrap()).collect()
 }
