@@ -153,9 +153,9 @@ fn index_file(paths: &[PathBuf], file: &Path) {
         .args(["--quiet", "--ann", "off"]));
 }
 
-/// The JSON output of `insights ARGS --json`, from the store and from the index file: they must be the same, and
-/// the store's must come without a warning (a failed search of the server's is answered by a full scan, and says so).
-fn same_answer(args: &[&str], url: &str, file: &Path) -> String {
+/// The JSON output of `insights ARGS --json`, from the store and from the index file; the store's must come without
+/// a warning (a failed search of the server's is answered by a full scan, and says so).
+fn answers(args: &[&str], url: &str, file: &Path) -> (String, String) {
     let out = insights()
         .args(args)
         .args(["--store", url, "--json", "--quiet"])
@@ -168,6 +168,12 @@ fn same_answer(args: &[&str], url: &str, file: &Path) -> String {
     );
     let from_store = String::from_utf8(out.stdout).unwrap();
     let from_file = run(insights().args(args).arg("-i").arg(file).args(["--json", "--quiet"]));
+    (from_store, from_file)
+}
+
+/// [`answers`], which must be the same.
+fn same_answer(args: &[&str], url: &str, file: &Path) -> String {
+    let (from_store, from_file) = answers(args, url, file);
     assert_eq!(from_store, from_file, "insights {args:?}");
     from_store
 }
@@ -369,18 +375,8 @@ fn a_milvus_store_answers_as_the_index_file_does_and_survives_a_server_killed_mi
     // The same hits. Not the whole answer: the backgrounds of the claim score come from the server's approximate
     // search, which among a random model's crowded vectors (all at cosine 0.9 or so) can miss a neighbour.
     let hits = |text: &str| serde_json::from_str::<Value>(text).unwrap()["hits"].clone();
-    let from_store = insights()
-        .args(args)
-        .args(["--store", &debian, "--json", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        from_store.status.success(),
-        "{}",
-        String::from_utf8_lossy(&from_store.stderr)
-    );
-    let from_file = run(insights().args(args).arg("-i").arg(&file).args(["--json", "--quiet"]));
-    assert_eq!(hits(&String::from_utf8(from_store.stdout).unwrap()), hits(&from_file));
+    let (from_store, from_file) = answers(&args, &debian, &file);
+    assert_eq!(hits(&from_store), hits(&from_file));
     // Topics of the 2,000 fitted on 300, every vector read from the server in batches: as the file's.
     same_answer(&["clusters", "--sample", "300", "--topics", "8"], &debian, &file);
     server.stop();

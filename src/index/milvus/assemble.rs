@@ -37,7 +37,7 @@ pub(super) struct Assembled {
 
 /// One row as read back: its fields but the vector, and the vector's values apart, as floats (a vector left as JSON
 /// values takes about 10 times the memory: a whole read of a store would hold over a gigabyte at 24,000 rows).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) struct ReadRow {
     /// Every field but `vector`.
     pub fields: Map<String, Value>,

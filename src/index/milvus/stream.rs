@@ -61,12 +61,13 @@ impl RowSource for StoreRows {
                     .query(&format!("id in [{}]", list.join(",")), &["id", "vector"], ids.len())?;
             let mut vectors = HashMap::with_capacity(found.len());
             for row in found {
-                let row = ReadRow::of(row).map_err(|m| self.store.damaged(m))?;
+                let mut row = ReadRow::of(row).map_err(|m| self.store.damaged(m))?;
                 let id = row.fields.get("id").and_then(id_of);
-                let Some((id, vector)) = id.zip(row.vector_of(self.dim)) else {
+                // Moved out, not copied: this runs for every vector of every pass.
+                let (Some(id), Some(vector)) = (id, row.vector.take_if(|v| v.len() == self.dim)) else {
                     return Err(self.store.damaged(format!("a malformed row: {:?}", row.fields)));
                 };
-                vectors.insert(id, vector.to_vec());
+                vectors.insert(id, vector);
             }
             for id in &ids {
                 let vector = vectors.get(id).ok_or_else(|| {
